@@ -1,0 +1,99 @@
+"""Where ssoctl talks to and where it keeps its files: clouds, Graph endpoint, SSOCTL_HOME.
+
+Pure functions of the environment mapping, so tests pass a dict instead of patching os.environ.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ssoctl.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    graph: str
+    login: str
+
+
+CLOUDS: dict[str, Cloud] = {
+    "global": Cloud("global", "https://graph.microsoft.com", "https://login.microsoftonline.com"),
+    "usgov": Cloud("usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us"),
+    "usgov-dod": Cloud("usgov-dod", "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+    "china": Cloud("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+}
+
+LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http is allowed for."""
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_cloud(name: str | None, env: Mapping[str, str]) -> Cloud:
+    chosen = (name or env.get("SSOCTL_CLOUD") or "global").strip().lower()
+    if chosen not in CLOUDS:
+        raise UsageError(
+            f"unknown cloud {chosen!r}",
+            hint=f"use one of: {', '.join(CLOUDS)} (--cloud or SSOCTL_CLOUD)",
+        )
+    return CLOUDS[chosen]
+
+
+def check_base_url(url: str, *, what: str) -> str:
+    """Validate a service base URL: https, or http only for loopback. Returns it without a trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"{what} {url!r} is not a URL", hint="give a base URL like https://graph.microsoft.com")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"{what} {url!r} uses plain http",
+            hint="use https; plain http is accepted only for 127.0.0.1, ::1 and localhost",
+        )
+    return url.strip().rstrip("/")
+
+
+def graph_endpoint(cloud: Cloud, env: Mapping[str, str]) -> str:
+    """Graph base URL without the version: SSOCTL_GRAPH_ENDPOINT overrides the cloud's."""
+    override = env.get("SSOCTL_GRAPH_ENDPOINT")
+    if override:
+        base = check_base_url(override, what="SSOCTL_GRAPH_ENDPOINT")
+        if base.endswith("/v1.0"):
+            base = base[: -len("/v1.0")]
+        return base
+    return cloud.graph
+
+
+def ssoctl_home(env: Mapping[str, str]) -> Path:
+    """The one folder for config, state, token cache and the sandbox tenant."""
+    if env.get("SSOCTL_HOME"):
+        return Path(env["SSOCTL_HOME"]).expanduser()
+    if sys.platform == "win32":
+        base = env.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+        return Path(base) / "ssoctl"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "ssoctl"
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ssoctl"
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def current_env() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,70 @@
+"""The Graph operations ssoctl needs, as a Protocol: the seam between apply/plan and msgraph-sdk.
+
+Everything crossing this seam is Graph's own JSON (camelCase dicts); `graph.mapping` turns it into
+ssoctl's types. The production implementation is `graph.client.SdkGraph` (msgraph-sdk over HTTP);
+tests use the same class against the sandbox tenant on 127.0.0.1.
+
+Retry rules every implementation keeps (DESIGN.md): 429/503 wait `Retry-After`; a 404
+`Request_ResourceNotFound` on an object just created, and 400 `NoBackingApplicationObject`, back off
+and retry; nothing else is retried, and no retry can create a duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from ssoctl.credentials import IssuedSecret
+
+JSON = dict[str, Any]
+
+# What `get_application` selects: all ssoctl compares, plus the credentials' metadata.
+APPLICATION_SELECT = (
+    "id",
+    "appId",
+    "displayName",
+    "uniqueName",
+    "signInAudience",
+    "web",
+    "optionalClaims",
+    "requiredResourceAccess",
+    "identifierUris",
+    "groupMembershipClaims",
+    "passwordCredentials",
+)
+
+
+class GraphApi(Protocol):
+    """Graph calls by name. Each method is one HTTP request (plus retries as above)."""
+
+    def tenant_id(self) -> str:
+        """The signed-in tenant: the token's `tid` claim, else `GET /organization?$select=id`."""
+        ...
+
+    def get_application(self, unique_name: str) -> JSON | None:
+        """`GET /applications(uniqueName='…')?$select=APPLICATION_SELECT`; None when 404."""
+        ...
+
+    def upsert_application(self, unique_name: str, body: JSON) -> JSON | None:
+        """`PATCH /applications(uniqueName='…')` with `Prefer: create-if-missing`.
+
+        Returns the created application (201) or None when it existed and was updated (204).
+        Idempotent, so 429/503 are retried safely.
+        """
+        ...
+
+    def update_application(self, object_id: str, body: JSON) -> None:
+        """`PATCH /applications/{id}`; retries replication 404s after a create."""
+        ...
+
+    def add_password(self, object_id: str, display_name: str, end: datetime) -> IssuedSecret:
+        """`POST /applications/{id}/addPassword`. Retried only where Graph did not act (429, 404)."""
+        ...
+
+    def remove_password(self, object_id: str, key_id: str) -> None:
+        """`POST /applications/{id}/removePassword`; a keyId that is already gone is not an error."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP client and event loop."""
+        ...
