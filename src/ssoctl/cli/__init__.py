@@ -1,5 +1,48 @@
-"""Placeholder; the Typer app is being written."""
+"""The Typer app: wiring only. Parse → options → run(options, deps) → view → exit code.
+
+Start-up stays fast (`--help` and shell completion run this on every TAB): only typer, rich and
+ssoctl's light modules load here; Graph, azure-identity and keyring load inside commands.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ssoctl import __version__
+from ssoctl.cli import azure, portals, sandbox, secrets
+
+app = typer.Typer(
+    name="ssoctl",
+    help=(
+        "Set up single sign-on between Microsoft Entra ID and SaaS portals: one reviewable, "
+        "repeatable command per portal guide, with the client secret kept safe and alive.\n\n"
+        "Try it without a tenant: [bold]ssoctl azure register --portal emnify --sandbox --yes[/]"
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(azure.app, name="azure")
+app.add_typer(portals.app, name="portals")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(sandbox.app, name="sandbox")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ssoctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """ssoctl: Entra ID single sign-on for SaaS portals."""
 
 
 def main() -> None:
-    raise SystemExit(0)
+    app()

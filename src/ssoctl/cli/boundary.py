@@ -1,0 +1,64 @@
+"""The one error boundary: known errors → `error: …` + hint and their exit code; bugs → exit 3.
+
+With `--output json` the error is the JSON document on stdout. Tracebacks are never shown with
+locals (tokens could sit in them); set SSOCTL_DEBUG=1 to see the plain traceback of a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from enum import Enum
+
+import typer
+
+from ssoctl.errors import EXIT_BUG, GraphError, SsoctlError
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _print_error(exc: SsoctlError, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        from ssoctl.views.json_view import dump, error_document
+
+        dump(error_document(exc))
+        return
+    from rich.markup import escape
+
+    from ssoctl.views.console import stderr_console
+
+    err = stderr_console()
+    text = str(exc) if isinstance(exc, GraphError) else exc.message
+    err.print(f"[bold red]error:[/] {escape(text)}")
+    if exc.hint:
+        err.print(f"[hint]hint:[/] {escape(exc.hint)}")
+
+
+def run_guarded(output: OutputFormat, body: Callable[[], int]) -> None:
+    """Run a command body and turn its outcome into an exit code (typer.Exit)."""
+    try:
+        code = body()
+    except SsoctlError as exc:
+        _print_error(exc, output)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the boundary: anything else is a bug in ssoctl
+        bug = SsoctlError(
+            f"unexpected {type(exc).__name__} inside ssoctl (a bug)",
+            hint="please report it; rerun with SSOCTL_DEBUG=1 to see the traceback",
+            code="bug",
+        )
+        if os.environ.get("SSOCTL_DEBUG") == "1":
+            traceback.print_exception(exc, file=sys.stderr)
+        _print_error(bug, output)
+        raise typer.Exit(EXIT_BUG) from None
+    raise typer.Exit(code)

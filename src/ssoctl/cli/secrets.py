@@ -1,0 +1,28 @@
+"""`ssoctl secrets …`: the client secrets ssoctl holds."""
+
+from __future__ import annotations
+
+import typer
+
+from ssoctl.cli import options as opt
+from ssoctl.cli.boundary import OutputFormat, run_guarded
+
+app = typer.Typer(help="Client secrets ssoctl created and stored.", no_args_is_help=True)
+
+
+@app.command("reveal")
+def reveal(ctx: typer.Context, portal: opt.Portal, name: opt.Name = None, tenant: opt.Tenant = None) -> None:
+    """Print a stored client secret to stdout (nothing else), e.g. to paste it into the portal.
+
+    Example: ssoctl secrets reveal --portal emnify | xclip -selection clipboard
+    """
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.reveal import reveal_secret
+
+        value = reveal_secret(deps, portal=portal, name=name, tenant=tenant)
+        typer.echo(value.reveal())
+        return 0
+
+    run_guarded(OutputFormat.table, body)

@@ -1,0 +1,185 @@
+"""`ssoctl azure register`: portal → spec → read → plan → confirm → apply → store → next steps."""
+
+from __future__ import annotations
+
+import secrets as random_tokens
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ssoctl.apply import ApplyResult, apply_plan
+from ssoctl.credentials import CredentialRef
+from ssoctl.deps import Deps
+from ssoctl.errors import DeclinedError, StoreError, UsageError
+from ssoctl.graph.mapping import AppState
+from ssoctl.plan import Plan, SecretStatus, diff
+from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
+from ssoctl.secrets import Reminder, due_reminders
+from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, slug
+from ssoctl.state import HeldSecret, StateFile
+from ssoctl.stores import StoreSpec, open_store, parse_store
+from ssoctl.stores.base import Store
+
+from .session import graph_session
+
+NO_STORE = "none"
+
+
+@dataclass(frozen=True)
+class RegisterOptions:
+    portal: str
+    name: str | None = None
+    redirect_uris: tuple[str, ...] = ()
+    group_claims: str | None = None
+    secret_days: int = SECRET_DAYS_DEFAULT
+    store: str | None = None
+    plan_only: bool = False
+    yes: bool = False
+    show_secret: bool = False
+    sandbox: bool = False
+    tenant: str | None = None
+    cloud: str | None = None
+
+
+@dataclass
+class RegisterOutcome:
+    portal: Portal
+    spec: AppSpec
+    plan: Plan
+    tenant_id: str
+    sandbox: bool
+    applied: bool = False
+    result: ApplyResult | None = None
+    next_steps: list[str] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+
+
+class RegisterUI(Protocol):
+    """What register needs from the terminal while it runs (the result is rendered afterwards)."""
+
+    def notice(self, text: str) -> None: ...
+
+    def show_plan(self, plan: Plan, tenant_id: str, sandbox: bool) -> None: ...
+
+    def confirm(self, question: str) -> bool: ...
+
+
+def reveal_command(spec: AppSpec) -> str:
+    name = "" if slug(spec.display_name) == slug(spec.portal) else f" --name {spec.display_name!r}"
+    return f"ssoctl secrets reveal --portal {spec.portal}{name}"
+
+
+def _held_in_store(
+    held: HeldSecret | None, ref: CredentialRef, current: AppState | None, deps: Deps, requested: str
+) -> bool:
+    """Does the store named in state.json still hold this app's secret? (`none`: the user does.)
+
+    An unreadable *other* store counts as not holding it (the secret then moves to the requested
+    store); an unreadable requested store is an error the user must fix first.
+    """
+    if held is None or current is None:
+        return False
+    if held.store == NO_STORE:
+        return True
+    try:
+        store, _ = open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
+        creds = store.load(ref) if store else None
+    except StoreError:
+        if held.store == requested:
+            raise
+        return False
+    return creds is not None and creds.client_id == current.app_id
+
+
+def _confirm(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> None:
+    if opts.yes:
+        return
+    if not deps.can_prompt():
+        raise DeclinedError(
+            "this would change the tenant and there is no terminal to confirm at",
+            hint="review with --plan, then pass --yes to apply without a prompt",
+        )
+    if not ui.confirm("Apply these changes?"):
+        raise DeclinedError("cancelled: nothing was changed")
+
+
+def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
+    portal = get_portal(opts.portal)
+    spec = portal.build_spec(
+        PortalOptions(
+            display_name=opts.name,
+            redirect_uris=opts.redirect_uris,
+            secret_days=opts.secret_days,
+            group_claims=opts.group_claims,
+        )
+    )
+    store_spec: StoreSpec = parse_store(opts.store or "keyring")
+    if store_spec.kind == NO_STORE and not opts.show_secret:
+        raise UsageError(
+            "--store none would keep the new secret nowhere",
+            hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
+        )
+    state = StateFile(deps.home)
+    with graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
+        tenant_id = session.tenant_id
+        store, notice = open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
+        if notice:
+            ui.notice(notice)
+        location = store.location if store else NO_STORE
+        ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
+        if store is not None and not opts.plan_only:
+            store.preflight(ref)  # before anything in the tenant changes
+
+        raw = session.graph.get_application(spec.unique_name)
+        current = AppState.from_json(raw) if raw else None
+        record = state.get(tenant_id, spec.unique_name)
+        held = record.secret if record else None
+        try:
+            in_store = _held_in_store(held, ref, current, deps, location)
+        except StoreError:
+            if not opts.plan_only:
+                raise
+            in_store = False
+        plan = diff(
+            spec,
+            current,
+            SecretStatus(held, in_store),
+            store=location,
+            now=deps.clock(),
+            tag=random_tokens.token_hex(3),
+        )
+        ui.show_plan(plan, tenant_id, session.sandbox)
+        outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox)
+        if opts.plan_only or not plan.has_changes:
+            return _finish(outcome, deps, state, current.app_id if current else None)
+
+        _confirm(opts, deps, ui)
+
+        def store_at(where: str) -> Store:
+            opened, _ = open_store(parse_store(where), home=deps.home, sandbox=False, env=deps.env)
+            if opened is None:
+                raise StoreError(f"cannot open store {where}")
+            return opened
+
+        outcome.result = apply_plan(
+            plan, graph=session.graph, store=store, ref=ref, state=state, open_store=store_at
+        )
+        outcome.applied = True
+        return _finish(outcome, deps, state, outcome.result.app_id)
+
+
+def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str | None) -> RegisterOutcome:
+    spec = outcome.spec
+    record = state.get(outcome.tenant_id, spec.unique_name)
+    if app_id and record:
+        location = record.secret.store if record.secret else None
+        outcome.next_steps = outcome.portal.next_steps(
+            NextStepContext(
+                client_id=app_id,
+                tenant_id=outcome.tenant_id,
+                display_name=spec.display_name,
+                reveal_command=reveal_command(spec),
+                secret_location=location if location != NO_STORE else None,
+            )
+        )
+        outcome.reminders = due_reminders([record], deps.clock())
+    return outcome

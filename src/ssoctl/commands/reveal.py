@@ -1,0 +1,32 @@
+"""`ssoctl secrets reveal`: read a stored secret back, only because the user asked."""
+
+from __future__ import annotations
+
+from ssoctl.credentials import CredentialRef, Secret
+from ssoctl.deps import Deps
+from ssoctl.errors import StoreError, UsageError
+from ssoctl.portals import get_portal
+from ssoctl.spec import env_prefix
+from ssoctl.state import StateFile
+from ssoctl.stores import open_store, parse_store
+
+
+def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | None) -> Secret:
+    profile = get_portal(portal)
+    state = StateFile(deps.home)
+    reg = state.find(profile.name, name, tenant or deps.env.get("AZURE_TENANT_ID") or None)
+    held = reg.secret
+    if held is None or held.store == "none":
+        raise UsageError(
+            f"ssoctl stores no secret for {reg.display_name}",
+            hint=f"create one: ssoctl azure register --portal {profile.name} (with --store keyring or env-file:PATH)",
+        )
+    ref = CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
+    store, _ = open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
+    creds = store.load(ref) if store else None
+    if creds is None:
+        raise StoreError(
+            f"{held.store} no longer holds the client secret of {reg.display_name}",
+            hint=f"make a new one: ssoctl azure register --portal {profile.name} --store {held.store}",
+        )
+    return creds.client_secret

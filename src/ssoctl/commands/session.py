@@ -1,0 +1,73 @@
+"""Opening Graph for a command: the sandbox tenant or a real cloud, and the signed-in tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ssoctl.config import graph_endpoint, resolve_cloud
+from ssoctl.deps import Deps
+from ssoctl.errors import UsageError
+from ssoctl.graph.api import GraphApi
+
+
+@dataclass
+class GraphSession:
+    graph: GraphApi
+    sandbox: bool
+    signed_in_as: str  # how: "sandbox", "SSOCTL_ACCESS_TOKEN", "Azure CLI", ...
+    requested_tenant: str | None
+    _tenant_id: str | None = None
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant the token is for; a different --tenant is a usage error, not a surprise."""
+        if self._tenant_id is None:
+            tid = self.graph.tenant_id()
+            wanted = self.requested_tenant
+            if wanted and _looks_like_guid(wanted) and wanted.lower() != tid.lower():
+                raise UsageError(
+                    f"signed in to tenant {tid}, but --tenant/AZURE_TENANT_ID says {wanted}",
+                    hint="sign in to the tenant you mean, or drop --tenant",
+                )
+            self._tenant_id = tid
+        return self._tenant_id
+
+
+def _looks_like_guid(text: str) -> bool:
+    parts = text.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12]
+
+
+@contextmanager
+def graph_session(
+    deps: Deps, *, sandbox: bool, tenant: str | None, cloud: str | None
+) -> Iterator[GraphSession]:
+    """Yield a Graph session; the in-process sandbox server (if any) stops when it closes."""
+    tenant = tenant or deps.env.get("AZURE_TENANT_ID") or None
+    server: Any = None
+    if deps.sandbox_requested(sandbox):
+        from ssoctl.graph.auth import StaticToken
+        from ssoctl.sandbox import Faults, start_sandbox
+
+        server = start_sandbox(deps.home, faults=Faults.from_env(deps.env))
+        base_url, credential, how = server.url, StaticToken(server.token), "sandbox"
+        tenant = None  # the sandbox has exactly one tenant
+    else:
+        from ssoctl.graph.auth import choose_sign_in
+
+        chosen_cloud = resolve_cloud(cloud, deps.env)
+        base_url = graph_endpoint(chosen_cloud, deps.env)
+        sign_in = choose_sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
+        credential, how = sign_in.credential, sign_in.description
+    try:
+        graph = deps.graph_factory(base_url, credential, sleep=deps.sleep, tenant_hint=tenant)
+        try:
+            yield GraphSession(graph, server is not None, how, tenant)
+        finally:
+            graph.close()
+    finally:
+        if server is not None:
+            server.stop()

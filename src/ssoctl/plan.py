@@ -1,0 +1,292 @@
+"""The plan: what register will change, as a value computed purely from desired and current state.
+
+`diff(spec, current, secret_status, ...)` never talks to Graph or a store: the caller reads the
+current app, the state record and the store first. A plan is shown (human or JSON), confirmed,
+then handed to `apply.apply_plan`. It never holds a secret's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from ssoctl.graph.mapping import AppState, identifier_uri
+from ssoctl.portals.graph_permissions import describe
+from ssoctl.spec import AppSpec, OptionalClaim, Permission
+from ssoctl.state import HeldSecret
+
+SECRET_NAME_PREFIX = "ssoctl"  # every credential ssoctl creates starts with this: findable later
+
+
+class Action(str, Enum):
+    """Change kinds; `symbol` is what the human plan shows (Terraform's + ~ -)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NONE = "none"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-", "none": " "}[self.value]
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    target: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"action": self.action.value, "target": self.target, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    """What ssoctl knows about the secret it stored before (from state.json and the store)."""
+
+    held: HeldSecret | None  # the state record's secret, if any
+    in_store: bool  # the store still holds a secret for this registration
+
+
+@dataclass(frozen=True)
+class NewSecret:
+    """A client secret to create: its recognisable display name and expiry (never its value)."""
+
+    display_name: str
+    end: datetime
+    store: str
+
+
+@dataclass(frozen=True)
+class RetiredSecret:
+    """A credential ssoctl made earlier and will remove once the new one is safely stored."""
+
+    key_id: str
+    on_app: bool  # still a passwordCredential of the app: removePassword it
+    clear_store: str | None  # another store still holding its value: delete it there
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: AppSpec
+    current: AppState | None
+    changes: tuple[Change, ...]
+    write_application: bool
+    new_secret: NewSecret | None
+    retire: tuple[RetiredSecret, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.NONE for c in self.changes)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a.value: sum(c.action is a for c in self.changes) for a in Action if a is not Action.NONE}
+
+
+def _claims(claims: tuple[OptionalClaim, ...]) -> str:
+    if not claims:
+        return "none"
+    return ", ".join(f"{c.token}: {c.name}{' (essential)' if c.essential else ''}" for c in claims)
+
+
+def _perms(perms: tuple[Permission, ...]) -> str:
+    if not perms:
+        return "none"
+    return ", ".join(
+        describe(p.resource_app_id, p.id, p.type) + (" (application)" if p.type == "Role" else "")
+        for p in perms
+    )
+
+
+def _implicit(access: bool, id_token: bool) -> str:
+    on = [name for name, flag in (("access tokens", access), ("ID tokens", id_token)) if flag]
+    return " + ".join(on) if on else "off"
+
+
+def _uris(uris: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(uris) if uris else "none"
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One managed setting: how to show it desired and current, and whether they agree."""
+
+    target: str
+    desired: Callable[[AppSpec, str | None], str]
+    current: Callable[[AppState], str]
+    same: Callable[[AppSpec, AppState], bool]
+    applies: Callable[[AppSpec], bool] = lambda spec: True
+
+
+def _id_uris(spec: AppSpec, app_id: str | None) -> tuple[str, ...]:
+    return (identifier_uri(app_id or "{appId}"),) if spec.expose_api else ()
+
+
+FIELDS: tuple[_Field, ...] = (
+    _Field(
+        "displayName",
+        lambda s, _: s.display_name,
+        lambda c: c.display_name,
+        lambda s, c: s.display_name == c.display_name,
+    ),
+    _Field(
+        "signInAudience",
+        lambda s, _: s.sign_in_audience,
+        lambda c: c.sign_in_audience,
+        lambda s, c: s.sign_in_audience == c.sign_in_audience,
+    ),
+    _Field(
+        "web.redirectUris",
+        lambda s, _: _uris(s.redirect_uris),
+        lambda c: _uris(c.redirect_uris),
+        lambda s, c: sorted(s.redirect_uris) == sorted(c.redirect_uris),
+    ),
+    _Field(
+        "web.implicitGrantSettings",
+        lambda s, _: _implicit(s.implicit_access_tokens, s.implicit_id_tokens),
+        lambda c: _implicit(c.implicit_access_tokens, c.implicit_id_tokens),
+        lambda s, c: (
+            (s.implicit_access_tokens, s.implicit_id_tokens)
+            == (c.implicit_access_tokens, c.implicit_id_tokens)
+        ),
+    ),
+    _Field(
+        "optionalClaims",
+        lambda s, _: _claims(s.optional_claims),
+        lambda c: _claims(c.optional_claims),
+        lambda s, c: s.optional_claims == c.optional_claims,
+    ),
+    _Field(
+        "requiredResourceAccess",
+        lambda s, _: _perms(s.permissions),
+        lambda c: _perms(c.permissions),
+        lambda s, c: s.permissions == c.permissions,
+    ),
+    _Field(
+        "groupMembershipClaims",
+        lambda s, _: s.group_membership_claims or "None",
+        lambda c: c.group_membership_claims or "None",
+        lambda s, c: (s.group_membership_claims or "None") == (c.group_membership_claims or "None"),
+        applies=lambda s: s.group_membership_claims is not None,
+    ),
+    _Field(
+        "identifierUris",
+        lambda s, app_id: _uris(_id_uris(s, app_id)),
+        lambda c: _uris(c.identifier_uris),
+        lambda s, c: sorted(_id_uris(s, c.app_id)) == sorted(c.identifier_uris),
+        applies=lambda s: s.expose_api,
+    ),
+)
+
+
+def secret_end(now: datetime, days: int) -> datetime:
+    """Expiry as a calendar date: midnight UTC `days` after today (easy to remember and remind of)."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=days)
+
+
+def _fmt_day(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else "unknown"
+
+
+def _secret_changes(
+    spec: AppSpec,
+    current: AppState | None,
+    status: SecretStatus,
+    store: str,
+    now: datetime,
+    tag: str,
+) -> tuple[list[Change], NewSecret | None, list[RetiredSecret]]:
+    """Decide whether a new client secret is needed, and which older ssoctl secret it replaces."""
+    held = status.held
+    on_app = current.password(held.key_id) if (current and held) else None
+    end_on_app = on_app.end if on_app else None
+    if held and on_app and status.in_store and held.store == store and end_on_app and end_on_app > now:
+        detail = f"client secret {held.key_id} valid until {_fmt_day(end_on_app)}, held in {store}"
+        return [Change(Action.NONE, "passwordCredentials", detail)], None, []
+
+    end = secret_end(now, spec.secret_days)
+    name = f"{SECRET_NAME_PREFIX} {_fmt_day(now)} {tag}"
+    new = NewSecret(display_name=name, end=end, store=store)
+    if current is None:
+        why = "for the new app"
+    elif held is None:
+        why = "no secret of this app is held by ssoctl"
+    elif not on_app:
+        why = f"the stored secret {held.key_id} no longer exists on the app"
+    elif not status.in_store:
+        why = f"{held.store} no longer holds secret {held.key_id}"
+    elif held.store != store:
+        why = f"moving the secret from {held.store} to {store}"
+    else:
+        why = f"secret {held.key_id} expired {_fmt_day(end_on_app)}"
+    changes = [
+        Change(
+            Action.CREATE,
+            "passwordCredentials",
+            f"client secret {name!r}, expires {_fmt_day(end)}, stored in {store} ({why})",
+        )
+    ]
+    retire: list[RetiredSecret] = []
+    clear = held.store if (held and status.in_store and held.store != store) else None
+    if held and (on_app or clear):
+        reason = "replaced by the new secret" + (f"; its value is deleted from {clear}" if clear else "")
+        retire.append(RetiredSecret(held.key_id, on_app is not None, clear, reason))
+        changes.append(
+            Change(Action.DELETE, "passwordCredentials", f"client secret {held.key_id} ({reason})")
+        )
+    return changes, new, retire
+
+
+def diff(
+    spec: AppSpec,
+    current: AppState | None,
+    status: SecretStatus,
+    *,
+    store: str,
+    now: datetime,
+    tag: str,
+) -> Plan:
+    """Compare desired and current: one Change per managed setting, plus the secret decision.
+
+    `tag` makes the new secret's display name unique, so a failed addPassword can be found again.
+    """
+    changes: list[Change] = []
+    fields = [f for f in FIELDS if f.applies(spec)]
+    if current is None:
+        changes.append(
+            Change(Action.CREATE, "application", f"{spec.display_name} (uniqueName {spec.unique_name})")
+        )
+        changes += [
+            Change(Action.CREATE, f.target, f.desired(spec, None))
+            for f in fields
+            if f.target != "displayName"
+        ]
+        write = True
+    else:
+        drift = [f for f in fields if not f.same(spec, current)]
+        for f in drift:
+            changes.append(
+                Change(
+                    Action.UPDATE,
+                    f.target,
+                    f"{f.current(current)} → {f.desired(spec, current.app_id)}",
+                )
+            )
+        if not drift:
+            changes.append(
+                Change(
+                    Action.NONE,
+                    "application",
+                    f"{spec.display_name} (appId {current.app_id}) is up to date",
+                )
+            )
+        write = bool(drift)
+    secret_changes, new, retire = _secret_changes(spec, current, status, store, now, tag)
+    changes += secret_changes
+    return Plan(spec, current, tuple(changes), write, new, tuple(retire))

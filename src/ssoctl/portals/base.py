@@ -1,0 +1,78 @@
+"""What a portal profile is: the app registration its vendor guide asks for, and the steps left.
+
+One module per portal builds a `Portal`; `portals/__init__.py` registers it. A portal decides the
+AppSpec from the user's options (`PortalOptions`) and, after apply, the remaining manual steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, OptionalClaim, Permission, slug
+
+
+@dataclass(frozen=True)
+class PortalOptions:
+    """The user's choices that shape a spec (`--name`, `--redirect-uri`, `--secret-days`, ...)."""
+
+    display_name: str | None = None
+    redirect_uris: tuple[str, ...] = ()
+    secret_days: int = SECRET_DAYS_DEFAULT
+    group_claims: str | None = None
+
+
+@dataclass(frozen=True)
+class NextStepContext:
+    """What the next steps may mention: IDs (never the secret's value) and how to reveal it."""
+
+    client_id: str
+    tenant_id: str
+    display_name: str
+    reveal_command: str
+    secret_location: str | None
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A portal profile: its guide turned into data plus a function for the steps left to do."""
+
+    name: str
+    title: str
+    guide: str
+    summary: str
+    sign_in_audience: str
+    redirect_uris: tuple[str, ...]
+    implicit_access_tokens: bool
+    implicit_id_tokens: bool
+    optional_claims: tuple[OptionalClaim, ...]
+    permissions: tuple[Permission, ...]
+    expose_api: bool
+    next_steps: Callable[[NextStepContext], list[str]]
+    troubleshooting: tuple[str, ...] = ()
+    stores: tuple[str, ...] = field(default=("keyring", "env-file:PATH", "none"))
+
+    def unique_name(self, display_name: str) -> str:
+        """The immutable Graph key: `ssoctl-emnify`, or `ssoctl-emnify-<name>` for another name.
+
+        Keying on uniqueName (never displayName) is what makes register idempotent.
+        """
+        base = f"ssoctl-{self.name}"
+        return base if slug(display_name) == slug(self.name) else f"{base}-{slug(display_name)}"
+
+    def build_spec(self, options: PortalOptions) -> AppSpec:
+        display_name = (options.display_name or self.name).strip()
+        return AppSpec(
+            portal=self.name,
+            display_name=display_name,
+            unique_name=self.unique_name(display_name),
+            sign_in_audience=self.sign_in_audience,
+            redirect_uris=(*self.redirect_uris, *options.redirect_uris),
+            implicit_access_tokens=self.implicit_access_tokens,
+            implicit_id_tokens=self.implicit_id_tokens,
+            optional_claims=self.optional_claims,
+            permissions=self.permissions,
+            expose_api=self.expose_api,
+            group_membership_claims=options.group_claims,
+            secret_days=options.secret_days,
+        )

@@ -1,0 +1,149 @@
+"""AppSpec: the app registration a portal needs, as frozen values validated on construction.
+
+A spec is what ssoctl *wants* to exist; `graph.mapping` turns it into Graph JSON and reads Graph
+JSON back into `AppState`, and `plan.diff` compares the two. Nothing here talks to Graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ssoctl.config import is_loopback_host
+from ssoctl.errors import UsageError
+
+MICROSOFT_GRAPH = "00000003-0000-0000-c000-000000000000"
+
+SIGN_IN_AUDIENCES = (
+    "AzureADMyOrg",
+    "AzureADMultipleOrgs",
+    "AzureADandPersonalMicrosoftAccount",
+    "PersonalMicrosoftAccount",
+)
+GROUP_MEMBERSHIP_CLAIMS = ("None", "SecurityGroup", "ApplicationGroup", "DirectoryRole", "All")
+TOKEN_TYPES = ("idToken", "accessToken", "saml2Token")
+
+SECRET_DAYS_DEFAULT = 180
+SECRET_DAYS_MIN = 1
+SECRET_DAYS_MAX = 730
+REDIRECT_URI_MAX_LENGTH = 256  # Entra's limit for web redirect URIs
+DISPLAY_NAME_MAX_LENGTH = 120  # Entra's limit for application displayName
+
+
+@dataclass(frozen=True, order=True)
+class Permission:
+    """One entry of requiredResourceAccess: a delegated scope or an application role."""
+
+    resource_app_id: str
+    id: str
+    type: str  # "Scope" (delegated) or "Role" (application)
+    name: str = field(default="", compare=False)  # for people; Graph knows only the id
+
+    def __post_init__(self) -> None:
+        if self.type not in ("Scope", "Role"):
+            raise UsageError(f"permission type {self.type!r} must be Scope or Role")
+
+
+@dataclass(frozen=True, order=True)
+class OptionalClaim:
+    """An optional claim in one token type (idToken, accessToken or saml2Token)."""
+
+    token: str
+    name: str
+    essential: bool = False
+    source: str | None = None
+    additional_properties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.token not in TOKEN_TYPES:
+            raise UsageError(f"optional claim token {self.token!r} must be one of {TOKEN_TYPES}")
+
+
+def check_redirect_uri(uri: str) -> str:
+    """Entra's web redirect URI rules: absolute https (http only for localhost), no fragment, ≤256."""
+    parts = urlsplit(uri)
+    if not parts.scheme or not parts.netloc or not parts.hostname:
+        raise UsageError(
+            f"redirect URI {uri!r} is not an absolute URI",
+            hint="give e.g. https://example.com/callback",
+        )
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.hostname)):
+        raise UsageError(
+            f"redirect URI {uri!r} must use https",
+            hint="Entra accepts plain http only for localhost redirect URIs",
+        )
+    if parts.fragment or "#" in uri:
+        raise UsageError(f"redirect URI {uri!r} must not contain a fragment (#…)")
+    if "*" in uri:
+        raise UsageError(f"redirect URI {uri!r} must not contain a wildcard")
+    if len(uri) > REDIRECT_URI_MAX_LENGTH:
+        raise UsageError(
+            f"redirect URI is {len(uri)} characters; Entra allows at most {REDIRECT_URI_MAX_LENGTH}"
+        )
+    return uri
+
+
+def check_secret_days(days: int) -> int:
+    if not SECRET_DAYS_MIN <= days <= SECRET_DAYS_MAX:
+        raise UsageError(
+            f"--secret-days {days} is out of range",
+            hint=f"choose {SECRET_DAYS_MIN}..{SECRET_DAYS_MAX} days (default {SECRET_DAYS_DEFAULT})",
+        )
+    return days
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lower-case letters and digits joined by '-': safe in uniqueName, keyring names and env keys."""
+    return _SLUG.sub("-", text.lower()).strip("-")
+
+
+def env_prefix(display_name: str) -> str:
+    """Dotenv key prefix from a display name: `emnify` -> `EMNIFY` (EMNIFY_CLIENT_ID, …)."""
+    return slug(display_name).replace("-", "_").upper()
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """The desired app registration. Collections are sorted tuples so equal specs compare equal."""
+
+    portal: str
+    display_name: str
+    unique_name: str
+    sign_in_audience: str
+    redirect_uris: tuple[str, ...]
+    implicit_access_tokens: bool
+    implicit_id_tokens: bool
+    optional_claims: tuple[OptionalClaim, ...]
+    permissions: tuple[Permission, ...]
+    expose_api: bool  # "Expose an API → Set": identifierUris = ["api://{appId}"]
+    group_membership_claims: str | None = None  # None: ssoctl leaves the setting alone
+    secret_days: int = SECRET_DAYS_DEFAULT
+
+    def __post_init__(self) -> None:
+        name = self.display_name.strip()
+        if not name or len(name) > DISPLAY_NAME_MAX_LENGTH:
+            raise UsageError(
+                f"display name {self.display_name!r} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters"
+            )
+        if not slug(name):
+            raise UsageError(f"display name {self.display_name!r} needs at least one letter or digit")
+        if self.sign_in_audience not in SIGN_IN_AUDIENCES:
+            raise UsageError(f"signInAudience {self.sign_in_audience!r} must be one of {SIGN_IN_AUDIENCES}")
+        if self.group_membership_claims not in (None, *GROUP_MEMBERSHIP_CLAIMS):
+            raise UsageError(
+                f"group claims {self.group_membership_claims!r} must be one of {GROUP_MEMBERSHIP_CLAIMS}"
+            )
+        for uri in self.redirect_uris:
+            check_redirect_uri(uri)
+        check_secret_days(self.secret_days)
+        object.__setattr__(self, "redirect_uris", tuple(dict.fromkeys(self.redirect_uris)))
+        object.__setattr__(self, "optional_claims", tuple(sorted(set(self.optional_claims))))
+        object.__setattr__(self, "permissions", tuple(sorted(set(self.permissions))))
+
+    @property
+    def env_prefix(self) -> str:
+        return env_prefix(self.display_name)

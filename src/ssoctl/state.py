@@ -1,0 +1,163 @@
+"""ssoctl's own record of what it manages: `SSOCTL_HOME/state.json`.
+
+It holds no secret: per registration, the tenant, app IDs, and which client secret (keyId, expiry)
+sits in which store. That lets a re-run know the stored secret is still the app's valid one with
+a single Graph read, and lets later commands (`secrets status`, reminders, rotation) work without
+unlocking a keyring. Written atomically with mode 0600.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ssoctl.errors import StoreError, UsageError
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HeldSecret:
+    """Which client secret ssoctl put where. `end` is the credential's endDateTime."""
+
+    key_id: str
+    end: str
+    store: str
+    display_name: str
+
+    @property
+    def end_datetime(self) -> datetime:
+        return datetime.fromisoformat(self.end.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One app registration ssoctl made, keyed by tenant and uniqueName."""
+
+    portal: str
+    display_name: str
+    unique_name: str
+    tenant_id: str
+    app_id: str
+    object_id: str
+    secret: HeldSecret | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.tenant_id}/{self.unique_name}"
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Registration:
+        secret = raw.get("secret")
+        return cls(
+            portal=raw["portal"],
+            display_name=raw["displayName"],
+            unique_name=raw["uniqueName"],
+            tenant_id=raw["tenantId"],
+            app_id=raw["appId"],
+            object_id=raw["objectId"],
+            secret=HeldSecret(
+                key_id=secret["keyId"],
+                end=secret["endDateTime"],
+                store=secret["store"],
+                display_name=secret.get("displayName", ""),
+            )
+            if secret
+            else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        held = asdict(self.secret) if self.secret else None
+        return {
+            "portal": self.portal,
+            "displayName": self.display_name,
+            "uniqueName": self.unique_name,
+            "tenantId": self.tenant_id,
+            "appId": self.app_id,
+            "objectId": self.object_id,
+            "secret": {
+                "keyId": held["key_id"],
+                "endDateTime": held["end"],
+                "store": held["store"],
+                "displayName": held["display_name"],
+            }
+            if held
+            else None,
+        }
+
+
+class StateFile:
+    """Load-modify-save of state.json; every save replaces the file atomically (0600)."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "state.json"
+
+    def _load(self) -> dict[str, Registration]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StoreError(
+                f"cannot read {self.path}: {exc}",
+                hint="fix or remove the file; it holds no secrets, only what ssoctl manages",
+            ) from None
+        regs = (Registration.from_json(r) for r in raw.get("registrations", {}).values())
+        return {r.key: r for r in regs}
+
+    def all(self) -> list[Registration]:
+        return sorted(self._load().values(), key=lambda r: (r.portal, r.display_name, r.tenant_id))
+
+    def get(self, tenant_id: str, unique_name: str) -> Registration | None:
+        return self._load().get(f"{tenant_id}/{unique_name}")
+
+    def put(self, reg: Registration) -> None:
+        regs = self._load()
+        regs[reg.key] = reg
+        self._save(regs)
+
+    def find(self, portal: str, display_name: str | None, tenant_id: str | None) -> Registration:
+        """The one registration matching the user's words, or a UsageError saying how to narrow it."""
+        matches = [
+            r
+            for r in self.all()
+            if r.portal == portal
+            and (display_name is None or r.display_name == display_name)
+            and (tenant_id is None or r.tenant_id == tenant_id)
+        ]
+        if not matches:
+            raise UsageError(
+                f"ssoctl has no {portal} registration"
+                + (f" named {display_name!r}" if display_name else "")
+                + (f" in tenant {tenant_id}" if tenant_id else ""),
+                hint=f"register it first: ssoctl azure register --portal {portal}",
+            )
+        if len(matches) > 1:
+            where = ", ".join(f"{r.display_name!r} in {r.tenant_id}" for r in matches)
+            raise UsageError(
+                f"several {portal} registrations match: {where}",
+                hint="narrow it with --name and/or --tenant",
+            )
+        return matches[0]
+
+    def _save(self, regs: dict[str, Registration]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        doc = {
+            "version": STATE_VERSION,
+            "registrations": {k: r.to_json() for k, r in sorted(regs.items())},
+        }
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=2)
+                fh.write("\n")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

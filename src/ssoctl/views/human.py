@@ -1,0 +1,75 @@
+"""Human output with Rich: a Terraform-like plan, the result, next steps, reminders."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from ssoctl.commands.register import RegisterOutcome
+from ssoctl.plan import Plan
+from ssoctl.views.console import stderr_console, stdout_console
+
+
+class HumanRegisterUI:
+    """Shows the plan on stdout and asks on the terminal; notices go to stderr."""
+
+    def __init__(self) -> None:
+        self.out = stdout_console()
+        self.err = stderr_console()
+
+    def notice(self, text: str) -> None:
+        self.err.print(f"note: {escape(text)}")
+
+    def show_plan(self, plan: Plan, tenant_id: str, sandbox: bool) -> None:
+        where = f"tenant {tenant_id}" + (" (sandbox)" if sandbox else "")
+        self.out.print(f"[bold]{escape(plan.spec.display_name)}[/] ({plan.spec.unique_name}) in {where}:\n")
+        width = max(len(c.target) for c in plan.changes)
+        for change in plan.changes:
+            style = change.action.value
+            self.out.print(
+                f"  [{style}]{change.action.symbol} {change.target:<{width}}[/]  {escape(change.detail)}"
+            )
+        counts = plan.counts
+        if plan.has_changes:
+            self.out.print(
+                f"\nPlan: {counts['create']} to add, {counts['update']} to change, {counts['delete']} to remove."
+            )
+        else:
+            self.out.print("\nNo changes: the app registration and its secret are as the portal needs them.")
+
+    def confirm(self, question: str) -> bool:
+        answer = self.err.input(f"{question} Only 'yes' applies: ")
+        return answer.strip().lower() in ("y", "yes")
+
+
+def render_register(
+    outcome: RegisterOutcome, *, show_secret: bool, plan_only: bool, show_reminders: bool
+) -> None:
+    out, err = stdout_console(), stderr_console()
+    result = outcome.result
+    if plan_only:
+        out.print("\n--plan: nothing was changed. Run without --plan to apply.")
+        return
+    if result is not None:
+        counts = outcome.plan.counts
+        out.print(
+            f"\n[bold green]Apply complete![/] {counts['create']} added, {counts['update']} changed, "
+            f"{counts['delete']} removed."
+        )
+        out.print(f"  Application (client) ID: {result.app_id}")
+        out.print(f"  Directory (tenant) ID:   {outcome.tenant_id}")
+        if result.issued:
+            issued = result.issued
+            where = result.stored_in if result.stored_in != "none" else "nowhere (printed below, once)"
+            out.print(
+                f"  Client secret:           {issued.key_id}, expires {issued.end:%Y-%m-%d}, stored in {where}"
+            )
+            if show_secret:
+                out.print(f"  Client secret value:     {issued.text.reveal()}", markup=False)
+        for warning in result.warnings:
+            err.print(f"warning: {escape(warning)}")
+    if outcome.next_steps:
+        out.print(f"\n[bold]Next, in the {escape(outcome.portal.title)}:[/]")
+        for n, step in enumerate(outcome.next_steps, 1):
+            out.print(f"  {n}. {escape(step)}")
+    for reminder in outcome.reminders if show_reminders else []:
+        err.print(f"[yellow]reminder:[/] {escape(reminder.text)}")

@@ -1,0 +1,78 @@
+"""The JSON documents of INTERFACE.md. Keys are camelCase; the secret's value only on request."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from ssoctl.commands.register import RegisterOutcome
+from ssoctl.errors import GraphError, SsoctlError
+
+JSON_FORMAT_VERSION = 1
+
+
+def dump(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[str, Any]:
+    result = outcome.result
+    current = outcome.plan.current
+    app_id = result.app_id if result else (current.app_id if current else None)
+    object_id = result.object_id if result else (current.object_id if current else None)
+    secret: dict[str, Any] | None = None
+    if result and result.issued:
+        issued = result.issued
+        secret = {
+            "keyId": issued.key_id,
+            "displayName": issued.display_name,
+            "endDateTime": issued.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "hint": issued.hint,
+            "store": result.stored_in,
+        }
+        if show_secret:
+            secret["secretText"] = issued.text.reveal()
+    return {
+        "formatVersion": JSON_FORMAT_VERSION,
+        "portal": outcome.portal.name,
+        "displayName": outcome.spec.display_name,
+        "uniqueName": outcome.spec.unique_name,
+        "tenantId": outcome.tenant_id,
+        "appId": app_id,
+        "objectId": object_id,
+        "sandbox": outcome.sandbox,
+        "applied": outcome.applied,
+        "changes": [c.to_json() for c in outcome.plan.changes],
+        "secret": secret,
+        "nextSteps": outcome.next_steps,
+        "reminders": [r.to_json() for r in outcome.reminders],
+        "warnings": list(result.warnings) if result else [],
+    }
+
+
+def error_document(exc: SsoctlError) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.hint:
+        err["hint"] = exc.hint
+    if isinstance(exc, GraphError):
+        err["status"] = exc.status
+        if exc.request_id:
+            err["requestId"] = exc.request_id
+    return {"error": err}
+
+
+class JsonRegisterUI:
+    """JSON mode: nothing on stdout but the one document; notices and the prompt go to stderr."""
+
+    def notice(self, text: str) -> None:
+        sys.stderr.write(f"note: {text}\n")
+
+    def show_plan(self, plan: object, tenant_id: str, sandbox: bool) -> None:
+        return None
+
+    def confirm(self, question: str) -> bool:
+        from ssoctl.views.console import stderr_console
+
+        answer = stderr_console().input(f"{question} Only 'yes' applies: ")
+        return answer.strip().lower() in ("y", "yes")
