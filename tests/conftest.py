@@ -58,9 +58,9 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
     if event == "socket.connect":
         sock, address = args[0], args[1]
         family = getattr(sock, "family", None)
-        if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-            if not _is_loopback(address[0]):
-                _deny(f"network access to {address!r}")
+        inet = family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple)
+        if inet and not _is_loopback(address[0]):  # type: ignore[index]
+            _deny(f"network access to {address!r}")
     elif event == "socket.getaddrinfo":
         if not _is_loopback(args[0]):
             _deny(f"name lookup of {args[0]!r}")
@@ -72,9 +72,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
             resolved = str(Path(os.fsdecode(path)).resolve())  # type: ignore[arg-type]
         except (OSError, ValueError, TypeError):
             return
-        if resolved.startswith(str(REAL_HOME) + os.sep) and not resolved.startswith(
-            _ALLOWED_UNDER_HOME
-        ):
+        if resolved.startswith(str(REAL_HOME) + os.sep) and not resolved.startswith(_ALLOWED_UNDER_HOME):
             _deny(f"access to the real home directory: {resolved}")
 
 

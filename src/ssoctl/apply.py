@@ -15,6 +15,7 @@ from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.errors import GraphError, StoreError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState, application_body, identifier_uri
+from ssoctl.graph.retry import GraphOutcomeUnknown
 from ssoctl.plan import Plan
 from ssoctl.state import HeldSecret, Registration, StateFile
 from ssoctl.stores.base import Store
@@ -67,7 +68,7 @@ def _add_password(graph: GraphApi, object_id: str, unique_name: str, name: str, 
     try:
         return graph.add_password(object_id, name, plan.new_secret.end)
     except GraphError as exc:
-        if exc.status not in AMBIGUOUS_STATUSES:
+        if not isinstance(exc, GraphOutcomeUnknown) and exc.status not in AMBIGUOUS_STATUSES:
             raise
         raw = graph.get_application(unique_name)
         leftovers = (

@@ -5,7 +5,6 @@ Pure functions of the environment mapping, so tests pass a dict instead of patch
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 from collections.abc import Mapping
@@ -30,18 +29,16 @@ CLOUDS: dict[str, Cloud] = {
     "china": Cloud("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
 }
 
-LOOPBACK_NAMES = {"localhost"}
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http is allowed for."""
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """True for localhost, 127.0.0.1 and ::1: the only hosts plain http is allowed for.
+
+    Exactly INTERFACE.md's list, and what kiota's auth provider accepts: a wider 127.0.0.0/8 would
+    pass here and then fail inside the SDK.
+    """
+    return host.strip("[]").lower() in LOOPBACK_HOSTS
 
 
 def resolve_cloud(name: str | None, env: Mapping[str, str]) -> Cloud:
@@ -58,7 +55,9 @@ def check_base_url(url: str, *, what: str) -> str:
     """Validate a service base URL: https, or http only for loopback. Returns it without a trailing slash."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"{what} {url!r} is not a URL", hint="give a base URL like https://graph.microsoft.com")
+        raise UsageError(
+            f"{what} {url!r} is not a URL", hint="give a base URL like https://graph.microsoft.com"
+        )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise UsageError(
             f"{what} {url!r} uses plain http",

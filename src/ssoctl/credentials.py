@@ -35,7 +35,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:  # pickling would be a way out; refuse it
+    def __reduce__(self) -> str | tuple[object, ...]:  # pickling would be a way out; refuse it
         raise TypeError("Secret values cannot be pickled")
 
 
