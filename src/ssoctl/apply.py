@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.errors import GraphError, StoreError
 from ssoctl.graph.api import GraphApi
-from ssoctl.graph.mapping import AppState, application_body, identifier_uri
+from ssoctl.graph.mapping import AppState, application_body, graph_datetime, identifier_uri
 from ssoctl.graph.retry import GraphOutcomeUnknown
 from ssoctl.plan import Plan
 from ssoctl.state import HeldSecret, Registration, StateFile
@@ -147,7 +147,7 @@ def apply_plan(
     result.issued, result.stored_in = issued, new.store
     held = HeldSecret(
         key_id=issued.key_id,
-        end=issued.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end=graph_datetime(issued.end),
         store=new.store,
         display_name=new.display_name,
     )

@@ -97,10 +97,11 @@ def _claims(claims: tuple[OptionalClaim, ...]) -> str:
 def _perms(perms: tuple[Permission, ...]) -> str:
     if not perms:
         return "none"
-    return ", ".join(
+    names = [
         describe(p.resource_app_id, p.id, p.type) + (" (application)" if p.type == "Role" else "")
         for p in perms
-    )
+    ]
+    return ", ".join(sorted(names, key=str.lower))
 
 
 def _implicit(access: bool, id_token: bool) -> str:

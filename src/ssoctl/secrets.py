@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ssoctl.graph.mapping import graph_datetime
 from ssoctl.state import Registration
 
 REMIND_WITHIN_DAYS = 30
@@ -34,7 +35,7 @@ class Reminder:
             "portal": self.portal,
             "displayName": self.display_name,
             "keyId": self.key_id,
-            "endDateTime": self.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endDateTime": graph_datetime(self.end),
             "daysLeft": self.days_left,
             "message": self.text,
         }

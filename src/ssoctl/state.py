@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ssoctl.errors import StoreError, UsageError
+from ssoctl.graph.mapping import parse_graph_datetime
 
 STATE_VERSION = 1
 
@@ -32,7 +33,7 @@ class HeldSecret:
 
     @property
     def end_datetime(self) -> datetime:
-        return datetime.fromisoformat(self.end.replace("Z", "+00:00"))
+        return parse_graph_datetime(self.end)
 
 
 @dataclass(frozen=True)

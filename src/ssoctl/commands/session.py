@@ -47,6 +47,7 @@ def graph_session(
 ) -> Iterator[GraphSession]:
     """Yield a Graph session; the in-process sandbox server (if any) stops when it closes."""
     tenant = tenant or deps.env.get("AZURE_TENANT_ID") or None
+    chosen_cloud = resolve_cloud(cloud, deps.env)  # checked even for the sandbox: bad input is bad input
     server: Any = None
     if deps.sandbox_requested(sandbox):
         from ssoctl.graph.auth import StaticToken
@@ -58,7 +59,6 @@ def graph_session(
     else:
         from ssoctl.graph.auth import choose_sign_in
 
-        chosen_cloud = resolve_cloud(cloud, deps.env)
         base_url = graph_endpoint(chosen_cloud, deps.env)
         sign_in = choose_sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
         credential, how = sign_in.credential, sign_in.description

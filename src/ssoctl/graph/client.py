@@ -64,6 +64,7 @@ from ssoctl.credentials import IssuedSecret, Secret
 from ssoctl.errors import AuthError, GraphError, SsoctlError
 from ssoctl.graph.api import APPLICATION_SELECT, JSON
 from ssoctl.graph.auth import SIGN_IN_HINT, TokenCredentialLike, is_guid, token_claims
+from ssoctl.graph.mapping import graph_datetime, parse_graph_datetime
 from ssoctl.graph.retry import Failure, GraphOutcomeUnknown, RetryState, next_wait
 
 T = TypeVar("T")
@@ -93,26 +94,6 @@ def encode_json(body: JSON) -> bytes:
 def odata_key(value: str) -> str:
     """An OData string key literal's content: single quotes are doubled."""
     return value.replace("'", "''")
-
-
-def graph_datetime(value: datetime) -> str:
-    """`2027-05-21T00:00:00Z`; a naive datetime is taken as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_FRACTION = re.compile(r"\.(\d+)")
-
-
-def parse_graph_datetime(text: str) -> datetime:
-    """Graph's `2027-05-21T00:00:00.1234567Z` as an aware datetime (any Python >= 3.10)."""
-    text = text.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text, count=1)
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 class _KiotaCredential:

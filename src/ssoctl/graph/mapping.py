@@ -7,9 +7,10 @@ show up as drift.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ssoctl.spec import TOKEN_TYPES, AppSpec, OptionalClaim, Permission
@@ -63,16 +64,24 @@ def application_body(spec: AppSpec, app_id: str | None) -> JSON:
     return body
 
 
-def parse_datetime(text: str | None) -> datetime | None:
-    """Graph's ISO 8601 timestamps (with Z, and up to 7 fractional digits) as aware datetimes."""
-    if not text:
-        return None
-    text = text.replace("Z", "+00:00")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        frac, sign, zone = tail.partition("+") if "+" in tail else tail.partition("-")
-        text = f"{head}.{frac[:6]}{sign}{zone}"
-    return datetime.fromisoformat(text)
+def graph_datetime(value: datetime) -> str:
+    """`2027-05-21T00:00:00Z`; a naive datetime is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_graph_datetime(text: str) -> datetime:
+    """Graph's `2027-05-21T00:00:00.1234567Z` as an aware datetime (any Python >= 3.10)."""
+    text = text.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text, count=1)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ class AppState:
             PasswordInfo(
                 key_id=p.get("keyId", ""),
                 display_name=p.get("displayName") or "",
-                end=parse_datetime(p.get("endDateTime")),
+                end=parse_graph_datetime(p["endDateTime"]) if p.get("endDateTime") else None,
                 hint=p.get("hint") or "",
             )
             for p in raw.get("passwordCredentials") or []

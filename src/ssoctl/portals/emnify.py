@@ -17,9 +17,9 @@ REDIRECT_URI = "https://prod-e5.okta.com/oauth2/v1/authorize/callback"
 
 def next_steps(ctx: NextStepContext) -> list[str]:
     secret = (
-        f"the client secret (print it with `{ctx.reveal_command}`)"
+        f"paste the value printed by `{ctx.reveal_command}`"
         if ctx.secret_location
-        else "the client secret you saved"
+        else "paste the secret value you saved when it was shown"
     )
     return [
         "Sign in to the emnify Portal (https://portal.emnify.com/) and open Organization Settings "

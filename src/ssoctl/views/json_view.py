@@ -8,6 +8,7 @@ from typing import Any
 
 from ssoctl.commands.register import RegisterOutcome
 from ssoctl.errors import GraphError, SsoctlError
+from ssoctl.graph.mapping import graph_datetime
 
 JSON_FORMAT_VERSION = 1
 
@@ -27,7 +28,7 @@ def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[st
         secret = {
             "keyId": issued.key_id,
             "displayName": issued.display_name,
-            "endDateTime": issued.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endDateTime": graph_datetime(issued.end),
             "hint": issued.hint,
             "store": result.stored_in,
         }

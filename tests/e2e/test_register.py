@@ -1,0 +1,326 @@
+"""`ssoctl azure register --portal emnify` end to end against the sandbox tenant."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Cli, Tenant
+from tests.support.memory_keyring import MemoryKeyring
+
+GRAPH = "00000003-0000-0000-c000-000000000000"
+EMNIFY_SCOPES = {
+    "e1fe6dd8-ba31-4d61-89e7-88639da4683d",  # User.Read
+    "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",  # email
+    "14dad69e-099b-42c9-810b-d002981feec1",  # profile
+}
+
+
+def stored_secret(keyring: MemoryKeyring) -> str:
+    values = [
+        v
+        for (service, user), v in keyring.entries.items()
+        if service == "ssoctl" and user.endswith("/client_secret")
+    ]
+    assert len(values) == 1, keyring.entries.keys()
+    return values[0]
+
+
+def assert_is_the_guide(app: dict) -> None:
+    assert app["displayName"] == "emnify"
+    assert app["signInAudience"] == "AzureADMultipleOrgs"
+    assert app["web"]["redirectUris"] == ["https://prod-e5.okta.com/oauth2/v1/authorize/callback"]
+    assert app["web"]["implicitGrantSettings"] == {
+        "enableAccessTokenIssuance": True,
+        "enableIdTokenIssuance": True,
+    }
+    assert [c["name"] for c in app["optionalClaims"]["saml2Token"]] == ["upn"]
+    assert app["optionalClaims"]["idToken"] == [] and app["optionalClaims"]["accessToken"] == []
+    (rra,) = app["requiredResourceAccess"]
+    assert rra["resourceAppId"] == GRAPH
+    assert {(a["id"], a["type"]) for a in rra["resourceAccess"]} == {(i, "Scope") for i in EMNIFY_SCOPES}
+    assert app["identifierUris"] == [f"api://{app['appId']}"]
+
+
+def test_fresh_register_builds_the_guide_in_four_requests(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path
+) -> None:
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 0, run.stderr
+    assert [(r["method"], r["status"]) for r in run.requests] == [
+        ("GET", 404),
+        ("PATCH", 201),
+        ("PATCH", 204),
+        ("POST", 200),
+    ]
+    app = tenant.app()
+    assert_is_the_guide(app)
+    (password,) = app["passwordCredentials"]
+    assert password["displayName"].startswith("ssoctl ")
+    secret = stored_secret(keyring_backend)
+    tenant_id = json.loads((home / "state.json").read_text())["registrations"].popitem()[1]["tenantId"]
+    assert keyring_backend.entries[("ssoctl", f"{tenant_id}/ssoctl-emnify/client_id")] == app["appId"]
+    assert keyring_backend.entries[("ssoctl", f"{tenant_id}/ssoctl-emnify/tenant_id")] == tenant_id
+    # The secret is in exactly one place: the keyring. Not in output, state, sandbox files.
+    assert secret not in run.stdout + run.stderr
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_text(errors="replace"), path
+    assert (
+        app["appId"] in run.stdout
+        and "Create and Activate" in run.stdout
+        and "Verify Integration" in run.stdout
+    )
+
+
+def test_second_run_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    secret = stored_secret(keyring_backend)
+    again = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert again.exit_code == 0, again.stderr
+    assert len(again.requests) == 1 and again.mutating == []
+    assert "No changes" in again.stdout
+    assert len(tenant.app()["passwordCredentials"]) == 1
+    assert stored_secret(keyring_backend) == secret
+    assert len(tenant.apps()) == 1
+
+
+def test_drift_is_planned_then_repaired(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    app = tenant.app()
+    status, _ = tenant.call(
+        "PATCH",
+        f"/applications/{app['id']}",
+        {
+            "signInAudience": "AzureADMyOrg",
+            "web": {
+                "redirectUris": ["https://example.com/cb"],
+                "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": True},
+            },
+        },
+    )
+    assert status == 204
+    plan = cli("azure", "register", "--portal", "emnify", "--plan")
+    assert plan.exit_code == 0 and plan.mutating == []
+    assert "~ signInAudience" in plan.stdout and "AzureADMyOrg → AzureADMultipleOrgs" in plan.stdout
+    assert "~ web.redirectUris" in plan.stdout and "~ web.implicitGrantSettings" in plan.stdout
+    fixed = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert [(r["method"], r["status"]) for r in fixed.mutating] == [("PATCH", 204)]
+    assert {c["target"] for c in fixed.json()["changes"] if c["action"] == "update"} == {
+        "signInAudience",
+        "web.redirectUris",
+        "web.implicitGrantSettings",
+    }
+    assert fixed.json()["secret"] is None
+    assert_is_the_guide(tenant.app())
+    assert len(tenant.app()["passwordCredentials"]) == 1
+
+
+def test_plan_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path) -> None:
+    run = cli("azure", "register", "--portal", "emnify", "--plan")
+    assert run.exit_code == 0, run.stderr
+    assert run.mutating == [] and len(run.requests) == 1
+    assert (
+        "+ application" in run.stdout
+        and "+ passwordCredentials" in run.stdout
+        and "nothing was changed" in run.stdout
+    )
+    assert tenant.apps() == []
+    assert keyring_backend.entries == {}
+    assert not (home / "state.json").exists()
+
+
+def test_store_failure_leaves_no_credential_behind(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    keyring_backend.writes_left = 2  # the preflight probe succeeds, then the save fails part-way
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 1
+    assert "removed from the app again" in run.stderr
+    assert tenant.app()["passwordCredentials"] == []
+    assert keyring_backend.entries == {}
+    # Fixed keyring: the next run makes the secret, with no leftovers from the failed one.
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 0, run.stderr
+    assert len(tenant.app()["passwordCredentials"]) == 1
+
+
+def test_locked_keyring_fails_before_any_change(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    keyring_backend.locked = True
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 1 and run.requests == []
+    assert "error:" in run.stderr and "\n" not in run.stderr.split("error:")[1].split("hint:")[0].strip()
+    assert tenant.apps() == []
+
+
+def test_json_contract(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    for key in ("portal", "tenantId", "appId", "objectId", "changes", "secret", "nextSteps", "reminders"):
+        assert key in doc
+    assert doc["portal"] == "emnify" and doc["appId"] == tenant.app()["appId"]
+    assert {c["action"] for c in doc["changes"]} == {"create"}
+    assert set(doc["secret"]) >= {"keyId", "endDateTime", "store"} and doc["secret"]["store"] == "keyring"
+    assert "secretText" not in doc["secret"]
+    assert stored_secret(keyring_backend) not in run.stdout
+    assert doc["nextSteps"] and doc["reminders"] == []
+
+
+def test_show_secret_prints_it_once_with_store_none(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    run = cli(
+        "azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret", "-o", "json"
+    )
+    assert run.exit_code == 0, run.stderr
+    secret = run.json()["secret"]
+    assert len(secret["secretText"]) >= 16 and secret["store"] == "none"
+    assert keyring_backend.entries == {}
+    again = cli(
+        "azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret", "-o", "json"
+    )
+    assert again.json()["secret"] is None and again.mutating == []
+
+
+def test_env_file_store_and_reveal(cli: Cli, tenant: Tenant, tmp_path: Path) -> None:
+    env_file = tmp_path / "emnify.env"
+    env_file.write_text("# keep me\nOTHER=1\n")
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    assert run.exit_code == 0, run.stderr
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    text = env_file.read_text()
+    assert text.startswith("# keep me\nOTHER=1\n")
+    assert f"EMNIFY_CLIENT_ID={tenant.app()['appId']}" in text.replace("'", "").replace('"', "")
+    revealed = cli("secrets", "reveal", "--portal", "emnify")
+    assert revealed.exit_code == 0
+    secret = revealed.stdout.rstrip("\n")
+    assert "\n" not in secret and secret in text and revealed.stderr == ""
+    assert secret not in run.stdout + run.stderr
+
+
+def test_changing_store_moves_the_secret(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, tmp_path: Path
+) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    old_key = tenant.app()["passwordCredentials"][0]["keyId"]
+    env_file = tmp_path / "moved.env"
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    assert run.exit_code == 0, run.stderr
+    keys = [p["keyId"] for p in tenant.app()["passwordCredentials"]]
+    assert len(keys) == 1 and keys[0] != old_key
+    assert keyring_backend.entries == {}
+    assert "EMNIFY_CLIENT_SECRET" in env_file.read_text()
+
+
+def test_sandbox_without_keyring_falls_back_to_a_private_file(
+    home: Path, no_keyring: None, tenant: Tenant
+) -> None:
+    from tests.e2e.conftest import Recorder
+
+    cli = Cli(home=home, sleep=Recorder())
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 0, run.stderr
+    fallback = home / "sandbox" / "credentials.env"
+    assert "no OS keyring" in run.stderr and str(fallback) in run.stderr
+    assert stat.S_IMODE(fallback.stat().st_mode) == 0o600
+    assert cli("secrets", "reveal", "--portal", "emnify").stdout.strip() in fallback.read_text()
+
+
+def test_throttling_and_replication_delays_are_ridden_out(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    env = {"SSOCTL_SANDBOX_FAULTS": "throttle=2,replication=2,retry-after=3"}
+    run = cli("azure", "register", "--portal", "emnify", "--yes", env=env)
+    assert run.exit_code == 0, run.stderr
+    statuses = [r["status"] for r in run.requests]
+    assert 429 in statuses and 404 in statuses[2:]
+    assert 3 in cli.sleep.waits  # Retry-After honoured
+    assert len(tenant.apps()) == 1 and len(tenant.app()["passwordCredentials"]) == 1
+    stored_secret(keyring_backend)
+    again = cli("azure", "register", "--portal", "emnify", "--yes", env=env)
+    assert again.exit_code == 0 and again.mutating == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--portal", "nope"], "unknown portal"),
+        (["--portal", "emnify", "--secret-days", "0"], "--secret-days"),
+        (["--portal", "emnify", "--secret-days", "731"], "--secret-days"),
+        (["--portal", "emnify", "--store", "vault"], "--store"),
+        (["--portal", "emnify", "--store", "none"], "--store none"),
+        (["--portal", "emnify", "--redirect-uri", "http://example.com/cb"], "https"),
+        (["--portal", "emnify", "--group-claims", "some"], "--group-claims"),
+        (["--portal", "emnify", "--store", "env-file:/nonexistent-dir/x.env"], "nonexistent-dir"),
+        (["--portal", "emnify", "--cloud", "mars"], "cloud"),
+    ],
+)
+def test_bad_input_exits_2_and_changes_nothing(
+    cli: Cli, tenant: Tenant, args: list[str], needle: str
+) -> None:
+    run = cli("azure", "register", *args, "--yes")
+    assert run.exit_code == 2, (run.stdout, run.stderr)
+    assert needle in run.stderr and "hint:" in run.stderr
+    assert run.mutating == []
+    assert tenant.apps() == []
+
+
+def test_bad_input_in_json_mode_is_a_json_error(cli: Cli) -> None:
+    run = cli("azure", "register", "--portal", "emnify", "--secret-days", "0", "--yes", "-o", "json")
+    assert run.exit_code == 2
+    assert run.json()["error"]["code"] == "usage" and "--secret-days" in run.json()["error"]["message"]
+
+
+def test_without_terminal_and_without_yes_nothing_changes(cli: Cli, tenant: Tenant) -> None:
+    run = cli("azure", "register", "--portal", "emnify")
+    assert run.exit_code == 1 and "--yes" in run.stderr
+    assert run.mutating == [] and tenant.apps() == []
+
+
+def test_at_a_terminal_only_yes_applies(cli: Cli, tenant: Tenant) -> None:
+    cli.terminal, cli.answer = True, "n\n"
+    assert cli("azure", "register", "--portal", "emnify").exit_code == 1
+    assert tenant.apps() == []
+    cli.answer = "yes\n"
+    assert cli("azure", "register", "--portal", "emnify").exit_code == 0
+    assert len(tenant.apps()) == 1
+
+
+def test_token_without_permission_exits_4(cli: Cli, tenant: Tenant, home: Path) -> None:
+    from ssoctl.sandbox import issue_token, start_sandbox
+
+    with start_sandbox(home) as srv:
+        weak = issue_token(srv.tenant_id, scopes=("User.Read",))
+        env = {"SSOCTL_GRAPH_ENDPOINT": srv.url, "SSOCTL_ACCESS_TOKEN": weak}
+        run = cli(
+            "azure",
+            "register",
+            "--portal",
+            "emnify",
+            "--yes",
+            "--store",
+            "none",
+            "--show-secret",
+            env=env,
+            sandbox=False,
+        )
+    assert run.exit_code == 4, run.stderr
+    assert "Authorization_RequestDenied" in run.stderr
+
+
+def test_not_signed_in_exits_4(cli: Cli) -> None:
+    env = {"PATH": "/nonexistent", "SSOCTL_GRAPH_ENDPOINT": "http://127.0.0.1:9"}
+    run = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+    assert run.exit_code == 4 and "SSOCTL_ACCESS_TOKEN" in run.stderr
+
+
+def test_reveal_without_registration_is_usage_error(cli: Cli) -> None:
+    run = cli("secrets", "reveal", "--portal", "emnify")
+    assert run.exit_code == 2 and run.stdout == ""

@@ -1,0 +1,81 @@
+"""`ssoctl sandbox serve|reset`, and the README's first command in a fresh process."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.e2e.conftest import Cli, Tenant
+
+
+def _read_exports(proc: subprocess.Popen[str], timeout: float = 20.0) -> dict[str, str]:
+    """The `export NAME=value` lines `sandbox serve` prints, read by a thread so nothing blocks."""
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+    exports: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while len(exports) < 2 and time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if "export " in line:
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            exports[name] = value
+    assert len(exports) == 2, "sandbox serve did not print its URL and token"
+    return exports
+
+
+def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenant, home: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ssoctl", "sandbox", "serve", "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "SSOCTL_HOME": str(home)},
+    )
+    try:
+        env = _read_exports(proc)
+        assert env["SSOCTL_GRAPH_ENDPOINT"].startswith("http://127.0.0.1:")
+        # The path a real tenant takes: SSOCTL_GRAPH_ENDPOINT + SSOCTL_ACCESS_TOKEN, no --sandbox.
+        run = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+        assert run.exit_code == 0, run.stderr
+        again = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+        assert again.exit_code == 0 and again.mutating == [] and len(again.requests) == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+    assert code == 0
+    assert len(tenant.apps()) == 1
+
+
+def test_reset_forgets_the_sandbox_tenant(cli: Cli, tenant: Tenant, home: Path) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli("sandbox", "reset").exit_code == 0
+    assert not (home / "sandbox").exists()
+    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert run.exit_code == 0 and len(tenant.apps()) == 1
+
+
+def test_readme_command_in_a_fresh_process(home: Path) -> None:
+    """`ssoctl azure register --portal emnify --sandbox --yes` on a machine with no keyring."""
+    env = {**os.environ, "SSOCTL_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ssoctl", "azure", "register", "--portal", "emnify", "--sandbox", "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Apply complete!" in proc.stdout and "Verify Integration" in proc.stdout
+    assert "no OS keyring available" in proc.stderr
