@@ -1,0 +1,278 @@
+"""The dotenv-file store (`--store env-file:PATH`): three keys in a file that only its owner reads.
+
+Keys: `{PREFIX}_CLIENT_ID`, `{PREFIX}_TENANT_ID`, `{PREFIX}_CLIENT_SECRET` (PREFIX is the portal's
+`env_prefix`, e.g. `EMNIFY`). Saving keeps every other line as it was (comments, blank lines,
+other keys, their order), replaces ssoctl's keys in place and appends missing ones. The file is
+written atomically (a 0600 temp file in the same folder, fsync, rename), so it is always 0600
+afterwards and never half written. Values are single-quoted, which bash, docker compose, systemd
+and python-dotenv all read literally; a value that itself holds `'` or `\\` is double-quoted
+with escapes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+from pathlib import Path
+
+from ssoctl.credentials import CredentialRef, Credentials, Secret
+from ssoctl.errors import StoreError, UsageError
+
+FILE_MODE = 0o600
+
+_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
+_SAFE_SINGLE = re.compile(r"^[^'\\\n\r]*$")
+_DOUBLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "`": "`"}
+
+
+def keys(ref: CredentialRef) -> dict[str, str]:
+    """The dotenv key of each value: `{PREFIX}_CLIENT_ID`, `_TENANT_ID`, `_CLIENT_SECRET`."""
+    prefix = ref.env_prefix
+    return {
+        "client_id": f"{prefix}_CLIENT_ID",
+        "tenant_id": f"{prefix}_TENANT_ID",
+        "client_secret": f"{prefix}_CLIENT_SECRET",
+    }
+
+
+def quote(value: str) -> str:
+    """A dotenv value that bash, docker compose, systemd and python-dotenv read back as `value`."""
+    if _SAFE_SINGLE.match(value):
+        return f"'{value}'"
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("$", "\\$")
+        .replace("`", "\\`")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
+
+
+def unquote(raw: str) -> str:
+    """The value of a dotenv right-hand side: 'single' (literal), "double" (escapes) or bare."""
+    if raw.startswith("'"):
+        end = raw.find("'", 1)
+        if end > 0:
+            return raw[1:end]
+    elif raw.startswith('"'):
+        out: list[str] = []
+        i = 1
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "\\" and i + 1 < len(raw):
+                nxt = raw[i + 1]
+                out.append(_DOUBLE_ESCAPES.get(nxt, "\\" + nxt))
+                i += 2
+                continue
+            if ch == '"':
+                return "".join(out)
+            out.append(ch)
+            i += 1
+    # bare value: up to an inline comment (whitespace then #)
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def parse(text: str) -> dict[str, str]:
+    """Every `KEY=value` of a dotenv text (later lines win, as in a shell)."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match and not line.lstrip().startswith("#"):
+            values[match.group(1)] = unquote(match.group(2))
+    return values
+
+
+def _key_of(line: str) -> str | None:
+    if line.lstrip().startswith("#"):
+        return None
+    match = _LINE.match(line)
+    return match.group(1) if match else None
+
+
+def rewrite(text: str, updates: dict[str, str | None]) -> str:
+    """`text` with each key of `updates` set (in place, else appended) or removed (None).
+
+    Every other line is kept byte for byte. A key that occurs more than once keeps only its first
+    line, so no later duplicate can shadow the new value.
+    """
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    done: set[str] = set()
+    for line in lines:
+        key = _key_of(line)
+        if key is None or key not in updates:
+            out.append(line)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        value = updates[key]
+        if value is not None:
+            ending = line[len(line.rstrip("\r\n")) :] or "\n"
+            out.append(f"{key}={quote(value)}{ending}")
+    missing = [k for k, v in updates.items() if v is not None and k not in done]
+    if missing and out and not out[-1].endswith("\n"):
+        out[-1] += "\n"
+    out.extend(f"{k}={quote(v)}\n" for k, v in updates.items() if v is not None and k in missing)
+    return "".join(out)
+
+
+class EnvFileStore:
+    """Credentials as three dotenv keys in one file, mode 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def location(self) -> str:
+        return f"env-file:{self.path.absolute()}"
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def _target(self) -> Path:
+        """The file really written: a symlink is followed, so the link itself stays in place."""
+        return self.path.resolve() if self.path.is_symlink() else self.path
+
+    def preflight(self, ref: CredentialRef) -> None:
+        path = self._target()
+        folder = path.parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"the folder of the env file does not exist: {folder}",
+                hint=f"create it first (mkdir -p {folder}) or choose another --store env-file:PATH",
+            )
+        if path.exists() and not path.is_file():
+            raise UsageError(
+                f"{self.path} is not a regular file",
+                hint="give --store env-file: the path of a file (it is created if missing)",
+            )
+        if path.exists():
+            try:
+                with open(path, "r+b"):
+                    pass
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot read and write the env file {self.path}: {exc.strerror or exc}",
+                    hint="fix its owner or permissions, or choose another --store env-file:PATH",
+                ) from exc
+            self._read()  # must decode, or save would fail later
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot create files in the folder {folder}: {exc.strerror or exc}",
+                hint="choose a writable folder for --store env-file:PATH",
+            ) from exc
+        os.close(fd)
+        os.unlink(probe)
+
+    # -- reading and writing ------------------------------------------------------------------
+
+    def _read(self) -> str | None:
+        path = self._target()
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except UnicodeDecodeError as exc:
+            raise StoreError(
+                f"the env file {self.path} is not UTF-8 text",
+                hint="choose another --store env-file:PATH",
+            ) from exc
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read the env file {self.path}: {exc.strerror or exc}",
+                hint="fix its owner or permissions, or choose another --store env-file:PATH",
+            ) from exc
+
+    def _write(self, text: str) -> None:
+        """Replace the file atomically with `text`: mode 0600 (never wider than it was), same owner."""
+        path = self._target()
+        try:
+            old: os.stat_result | None = path.stat()
+        except OSError:
+            old = None
+        mode = FILE_MODE if old is None else stat.S_IMODE(old.st_mode) & FILE_MODE
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), mode)
+                if old is not None and hasattr(os, "fchown"):
+                    with contextlib.suppress(OSError):  # only root may give a file away
+                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            tmp = None
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the env file {self.path}: {exc.strerror or exc}",
+                hint="check the folder's free space and permissions, or choose another --store",
+            ) from exc
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def save(self, ref: CredentialRef, creds: Credentials) -> None:
+        names = keys(ref)
+        updates: dict[str, str | None] = {
+            names["client_id"]: creds.client_id,
+            names["tenant_id"]: creds.tenant_id,
+            names["client_secret"]: creds.client_secret.reveal(),
+        }
+        self._write(rewrite(self._read() or "", updates))
+
+    def load(self, ref: CredentialRef) -> Credentials | None:
+        text = self._read()
+        if text is None:
+            return None
+        values = parse(text)
+        names = keys(ref)
+        secret = values.get(names["client_secret"])
+        if secret is None:
+            return None
+        missing = [names[f] for f in ("client_id", "tenant_id") if not values.get(names[f])]
+        if missing:
+            raise StoreError(
+                f"the env file {self.path} has {names['client_secret']} but not {' or '.join(missing)}",
+                hint="add the missing key, or run `ssoctl secrets rotate` to write all three",
+            )
+        return Credentials(
+            client_id=values[names["client_id"]],
+            tenant_id=values[names["tenant_id"]],
+            client_secret=Secret(secret),
+        )
+
+    def delete(self, ref: CredentialRef) -> None:
+        text = self._read()
+        if text is None:
+            return
+        updates: dict[str, str | None] = dict.fromkeys(keys(ref).values())
+        new = rewrite(text, updates)
+        if new != text:
+            self._write(new)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
