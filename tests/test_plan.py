@@ -17,7 +17,12 @@ SPEC = get_portal("emnify").build_spec(PortalOptions())
 def app_json(spec=SPEC, passwords=(), **overrides) -> dict:
     body = application_body(spec, APP_ID) | {"id": "obj-1", "appId": APP_ID}
     body["passwordCredentials"] = [
-        {"keyId": k, "displayName": "ssoctl", "endDateTime": end.isoformat().replace("+00:00", "Z"), "hint": "abc"}
+        {
+            "keyId": k,
+            "displayName": "ssoctl",
+            "endDateTime": end.isoformat().replace("+00:00", "Z"),
+            "hint": "abc",
+        }
         for k, end in passwords
     ]
     body.update(overrides)
@@ -39,7 +44,9 @@ def test_new_app_creates_everything_and_a_secret() -> None:
     assert plan.write_application and plan.new_secret is not None
     assert {c.action for c in plan.changes} == {Action.CREATE}
     targets = [c.target for c in plan.changes]
-    assert targets[0] == "application" and "identifierUris" in targets and targets[-1] == "passwordCredentials"
+    assert (
+        targets[0] == "application" and "identifierUris" in targets and targets[-1] == "passwordCredentials"
+    )
     assert plan.new_secret.end == datetime(2027, 5, 21, tzinfo=UTC)  # INTERFACE.md's example date
     assert plan.new_secret.display_name.startswith("ssoctl ")
 

@@ -62,7 +62,10 @@ def test_upn_claim_adds_no_permission() -> None:
 def test_unique_name_keys_on_portal_and_name() -> None:
     emnify = get_portal("EMNIFY")
     assert emnify.build_spec(PortalOptions()).unique_name == "ssoctl-emnify"
-    assert emnify.build_spec(PortalOptions(display_name="emnify staging")).unique_name == "ssoctl-emnify-emnify-staging"
+    assert (
+        emnify.build_spec(PortalOptions(display_name="emnify staging")).unique_name
+        == "ssoctl-emnify-emnify-staging"
+    )
     assert emnify.build_spec(PortalOptions(display_name="emnify staging")).env_prefix == "EMNIFY_STAGING"
 
 

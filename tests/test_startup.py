@@ -37,11 +37,16 @@ def test_help_does_not_import_heavy_libraries(args: list[str]) -> None:
 
 def test_completion_does_not_import_heavy_libraries() -> None:
     env = {"_SSOCTL_COMPLETE": "complete_bash", "COMP_WORDS": "ssoctl azure reg", "COMP_CWORD": "2"}
-    probe = PROBE.replace("app(sys.argv[1:], prog_name=\"ssoctl\")", "app(prog_name=\"ssoctl\")")
+    probe = PROBE.replace('app(sys.argv[1:], prog_name="ssoctl")', 'app(prog_name="ssoctl")')
     import os
 
     proc = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False, env={**os.environ, **env}
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **env},
     )
     lines = proc.stdout.strip().splitlines()
     report = json.loads(lines[-1])

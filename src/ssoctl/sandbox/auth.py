@@ -1,0 +1,121 @@
+"""Bearer tokens for the sandbox tenant: minted here, checked the way Graph checks them.
+
+The tokens are unsigned JWTs (`alg: none`) and the sandbox does NOT verify signatures: it runs on
+loopback for one user, and a signature check would only force every test to carry a key. What it
+does check is what changes a client's behaviour against real Graph: a missing or garbled token
+(401), an expired one (401), one for another tenant (401), and missing permissions (403).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ssoctl.sandbox import graph_errors as ge
+
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
+TOKEN_LIFETIME_SECONDS = 3600
+
+
+def tenant_domain(tenant_id: str) -> str:
+    """The sandbox tenant's initial verified domain, derived from its id so tokens can name it."""
+    return f"contoso-{tenant_id.replace('-', '')[:8]}.onmicrosoft.com"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def issue_token(
+    tenant_id: str,
+    *,
+    scopes: Iterable[str] = ("Application.ReadWrite.All",),
+    roles: Iterable[str] = (),
+    upn: str | None = None,
+    lifetime: int = TOKEN_LIFETIME_SECONDS,
+) -> str:
+    """An unsigned access token for the sandbox tenant with Graph's usual claims.
+
+    `scopes` become the delegated `scp` claim (space-separated), `roles` the application `roles`.
+    """
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "aud": GRAPH_AUDIENCE,
+        "iss": f"https://sts.windows.net/{tenant_id}/",
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "tid": tenant_id,
+        "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-admin/{tenant_id}")),
+        "upn": upn or f"admin@{tenant_domain(tenant_id)}",
+        "ver": "1.0",
+    }
+    scp = " ".join(scopes)
+    if scp:
+        claims["scp"] = scp
+    role_list = list(roles)
+    if role_list:
+        claims["roles"] = role_list
+    header = {"alg": "none", "typ": "JWT"}
+    parts = (json.dumps(header, separators=(",", ":")), json.dumps(claims, separators=(",", ":")))
+    return ".".join(_b64url(p.encode()) for p in parts) + "."
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as far as authorisation goes: delegated scopes and application roles."""
+
+    tenant_id: str
+    scopes: frozenset[str]
+    roles: frozenset[str]
+
+    def has_any(self, permissions: Collection[str]) -> bool:
+        return bool((self.scopes | self.roles) & set(permissions))
+
+
+def _decode_segment(segment: str) -> Any:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def authenticate(headers: Mapping[str, str], tenant_id: str, *, now: float | None = None) -> Principal:
+    """Check the Authorization header; raise the GraphFault Graph would send, else who it is."""
+    raw = headers.get("authorization", "").strip()
+    scheme, _, token = raw.partition(" ")
+    token = token.strip()
+    if not raw or scheme.lower() != "bearer" or not token:
+        raise ge.token_empty()
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ge.token_malformed()
+    try:
+        _decode_segment(parts[0])
+        claims = _decode_segment(parts[1])
+    except (ValueError, binascii.Error, UnicodeError):
+        raise ge.token_malformed() from None
+    if not isinstance(claims, dict):
+        raise ge.token_malformed()
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= (time.time() if now is None else now):
+        raise ge.token_expired()
+    if claims.get("tid") != tenant_id:
+        raise ge.token_wrong_tenant()
+    scp = claims.get("scp")
+    roles = claims.get("roles")
+    return Principal(
+        tenant_id=tenant_id,
+        scopes=frozenset(scp.split()) if isinstance(scp, str) else frozenset(),
+        roles=frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset(),
+    )
+
+
+def require(principal: Principal, permissions: Collection[str]) -> None:
+    """403 Authorization_RequestDenied unless the token carries one of `permissions`."""
+    if not principal.has_any(permissions):
+        raise ge.insufficient_privileges()

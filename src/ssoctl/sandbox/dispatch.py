@@ -1,0 +1,140 @@
+"""One request through the sandbox: faults, version, auth, routing, replication lag, handler, log.
+
+Kept apart from the HTTP plumbing (server.py) so the order of checks, which decides which error a
+client sees first, reads top to bottom in one function.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ssoctl.sandbox import graph_errors as ge
+from ssoctl.sandbox.auth import authenticate, require
+from ssoctl.sandbox.faults import Faults, ThrottleCounter
+from ssoctl.sandbox.odata import Segment, parse_query, split_path
+from ssoctl.sandbox.resources import build_router
+from ssoctl.sandbox.router import MUTATING_METHODS, Context, Request, Response
+from ssoctl.sandbox.state import TenantStore
+
+API_VERSION = "v1.0"
+# Entity sets whose objects replicate with lag after a create (Faults.replication_hits).
+REPLICATED_SETS = ("applications",)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A response plus what the request log needs to know about it."""
+
+    status: int
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    mutating: bool
+
+
+def _replication_lag(state: dict[str, Any], segments: list[Segment]) -> str | None:
+    """If this request addresses a just-created object by id and lag remains, use one up."""
+    if len(segments) < 2 or not isinstance(segments[0], str) or not isinstance(segments[1], str):
+        return None
+    if segments[0].lower() not in REPLICATED_SETS:
+        return None
+    object_id = segments[1].lower()
+    left = int(state["replication"].get(object_id, 0))
+    if left <= 0:
+        return None
+    if left == 1:
+        del state["replication"][object_id]
+    else:
+        state["replication"][object_id] = left - 1
+    return segments[1]
+
+
+class Dispatcher:
+    """The sandbox tenant behind one server: its store, routes, faults and throttle counter."""
+
+    def __init__(self, store: TenantStore, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+        self.router = build_router()
+        self.throttle = ThrottleCounter(faults.throttle_every)
+
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        base_url: str,
+        request_id: str,
+        client_request_id: str,
+    ) -> Outcome:
+        now = datetime.now(timezone.utc)
+        mutating = method in MUTATING_METHODS
+        try:
+            response = self._handle(method, target, headers, body, base_url=base_url, now=now)
+        except ge.GraphFault as fault:
+            response = Response(fault.status, None, fault.headers)
+            response.body = fault.body(
+                date=now.strftime("%Y-%m-%dT%H:%M:%S"),
+                request_id=request_id,
+                client_request_id=client_request_id,
+            )
+        except Exception:  # a sandbox bug: answer like Graph's 500, keep the traceback visible
+            traceback.print_exc(file=sys.stderr)
+            bug = ge.GraphFault(500, "UnknownError", "The sandbox failed to handle the request.")
+            response = Response(
+                500,
+                bug.body(
+                    date=now.strftime("%Y-%m-%dT%H:%M:%S"),
+                    request_id=request_id,
+                    client_request_id=client_request_id,
+                ),
+            )
+        self.store.append_log(
+            {
+                "method": method,
+                "path": target,
+                "status": response.status,
+                "mutating": mutating,
+                "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }
+        )
+        return Outcome(response.status, response.body, response.headers, mutating)
+
+    def _handle(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        base_url: str,
+        now: datetime,
+    ) -> Response:
+        if self.throttle.hit():
+            raise ge.throttled(self.faults.retry_after)
+        path, _, query_string = target.partition("?")
+        segments = split_path(path)
+        if not segments or segments[0] != API_VERSION:
+            shown = segments[0] if segments and isinstance(segments[0], str) else ""
+            raise ge.invalid_version(shown)
+        resource = list(segments[1:])
+        query = parse_query(query_string)
+        request = Request(method, target, query_string, headers, body, resource, query)
+        lagged: str | None = None
+        with self.store.transaction() as state:
+            principal = authenticate(headers, state["tenantId"], now=now.timestamp())
+            route, params = self.router.resolve(method, resource)
+            require(principal, route.permissions)
+            lagged = _replication_lag(state, resource)
+            if lagged is None:
+                ctx = Context(
+                    request, params, state, principal, self.faults, f"{base_url}/{API_VERSION}", now
+                )
+                return route.handler(ctx)
+        raise ge.resource_not_found(lagged)

@@ -1,0 +1,90 @@
+"""Injected faults: the throttling, replication lag and tenant policy real Entra shows.
+
+All are off by default. They count requests instead of using timers, so a test that turns one
+on gets the same sequence of responses on every run, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ssoctl.errors import UsageError
+
+ENV_VAR = "SSOCTL_SANDBOX_FAULTS"
+_KEYS = {
+    "throttle": "throttle_every",
+    "retry-after": "retry_after",
+    "replication": "replication_hits",
+    "max-password-days": "max_password_days",
+}
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What the sandbox does wrong on purpose.
+
+    throttle_every: every Nth request gets 429 TooManyRequests (not executed); 0 = never.
+    retry_after: seconds in the 429's Retry-After header.
+    replication_hits: after an application is created, the next K requests addressing it by
+        object id get 404 Request_ResourceNotFound, as replication lag does.
+    max_password_days: a tenant app-management policy capping secret lifetime (None = no cap).
+    """
+
+    throttle_every: int = 0
+    retry_after: int = 1
+    replication_hits: int = 0
+    max_password_days: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("throttle_every", "retry_after", "replication_hits"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"sandbox fault {name} must be >= 0")
+        if self.max_password_days is not None and self.max_password_days < 1:
+            raise UsageError("sandbox fault max_password_days must be >= 1")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Faults:
+        """Parse SSOCTL_SANDBOX_FAULTS, e.g. `throttle=3,replication=2,retry-after=1,max-password-days=365`."""
+        text = env.get(ENV_VAR, "").strip()
+        if not text:
+            return cls()
+        values: dict[str, int] = {}
+        for item in text.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            key, sep, raw = item.partition("=")
+            key = key.strip().lower().replace("_", "-")
+            if not sep or key not in _KEYS:
+                raise UsageError(
+                    f"{ENV_VAR}: cannot read {item!r}",
+                    hint=f"use comma-separated key=number pairs with keys {', '.join(_KEYS)}",
+                )
+            try:
+                number = int(raw.strip())
+            except ValueError:
+                raise UsageError(
+                    f"{ENV_VAR}: {key} needs a whole number, not {raw.strip()!r}",
+                    hint="for example throttle=3,replication=2",
+                ) from None
+            values[_KEYS[key]] = number
+        return cls(**values)
+
+
+class ThrottleCounter:
+    """Counts one server's requests and says which ones to throttle (thread-safe)."""
+
+    def __init__(self, every: int) -> None:
+        self._every = every
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def hit(self) -> bool:
+        """Count a request; True when it is the Nth and must be refused."""
+        if self._every <= 0:
+            return False
+        with self._lock:
+            self._count += 1
+            return self._count % self._every == 0

@@ -1,0 +1,158 @@
+"""The sandbox tenant on disk: one JSON document, changed under a file lock, written atomically.
+
+Several processes may serve or use the same home at once (`ssoctl sandbox serve` in one shell,
+`ssoctl --sandbox` in another), so every request runs load -> change -> save while holding an
+exclusive `flock` on `home/sandbox/.lock`, and saves replace the file in one `os.replace`. The
+folder is 0700 and every file 0600: the tenant holds no secret text, but its request log and
+metadata are the user's business. (No fsync: a sandbox tenant is not worth a disk flush per
+request; `os.replace` still guarantees readers see the old or the new document, never half.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ssoctl.sandbox.auth import tenant_domain
+
+STATE_VERSION = 1
+TENANT_FILE = "tenant.json"
+LOG_FILE = "requests.jsonl"
+LOCK_FILE = ".lock"
+
+JSON = dict[str, Any]
+
+
+def sandbox_dir(home: Path) -> Path:
+    """Where the sandbox keeps its tenant, lock and request log."""
+    return Path(home) / "sandbox"
+
+
+def _ensure_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
+def _open_private(path: Path, flags: int) -> int:
+    fd = os.open(path, flags | os.O_CLOEXEC, 0o600)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, 0o600)
+    return fd
+
+
+def new_tenant(now: datetime | None = None) -> JSON:
+    """A fresh tenant: a random id, its verified domain, no objects yet."""
+    tenant_id = str(uuid.uuid4())
+    domain = tenant_domain(tenant_id)
+    created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "version": STATE_VERSION,
+        "tenantId": tenant_id,
+        "displayName": f"Contoso sandbox ({domain.split('.')[0]})",
+        "createdDateTime": created,
+        "verifiedDomains": [
+            {
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": True,
+                "isInitial": True,
+                "name": domain,
+                "type": "Managed",
+            }
+        ],
+        "applications": {},
+        "deletedApplications": {},
+        # Object ids -> requests left that must 404 (Faults.replication_hits).
+        "replication": {},
+    }
+
+
+class TenantStore:
+    """Access to one home's sandbox tenant; every use is a short locked transaction."""
+
+    def __init__(self, home: Path) -> None:
+        self.dir = sandbox_dir(home)
+        self.tenant_path = self.dir / TENANT_FILE
+        self.log_path = self.dir / LOG_FILE
+        self.lock_path = self.dir / LOCK_FILE
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[JSON]:
+        """Yield the tenant document under an exclusive lock; save it if the caller changed it.
+
+        The document is created on first use. A caller that raises leaves the file untouched.
+        """
+        _ensure_dir(self.dir)
+        lock_fd = _open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            state = self._load()
+            before = json.dumps(state, sort_keys=True) if state is not None else None
+            if state is None:
+                state = new_tenant()
+            yield state
+            if json.dumps(state, sort_keys=True) != before:
+                self._save(state)
+        finally:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            os.close(lock_fd)
+
+    def tenant_id(self) -> str:
+        """The tenant's id, creating the tenant if this home has none yet."""
+        with self.transaction() as state:
+            return str(state["tenantId"])
+
+    def _load(self) -> JSON | None:
+        try:
+            text = self.tenant_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            raise RuntimeError(
+                f"{self.tenant_path} is not a sandbox tenant this ssoctl understands; "
+                "run `ssoctl sandbox reset`"
+            )
+        return data
+
+    def _save(self, state: JSON) -> None:
+        tmp = self.dir / f".{TENANT_FILE}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        fd = _open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, indent=1, sort_keys=True)
+                handle.write("\n")
+            os.replace(tmp, self.tenant_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+    def append_log(self, entry: JSON) -> None:
+        """Append one request record (one line, one write: concurrent writers do not interleave)."""
+        _ensure_dir(self.dir)
+        line = (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+        fd = _open_private(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def read_log(self) -> list[JSON]:
+        try:
+            text = self.log_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def reset(home: Path) -> None:
+    """Delete the sandbox folder: tenant, log, lock and anything else kept there."""
+    shutil.rmtree(sandbox_dir(home), ignore_errors=True)
