@@ -122,6 +122,11 @@ class StateFile:
         regs[reg.key] = reg
         self._save(regs)
 
+    def remove(self, reg: Registration) -> None:
+        regs = self._load()
+        if regs.pop(reg.key, None) is not None:
+            self._save(regs)
+
     def find(self, portal: str, display_name: str | None, tenant_id: str | None) -> Registration:
         """The one registration matching the user's words, or a UsageError saying how to narrow it."""
         matches = [

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.conftest import Cli, Tenant
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def _read_exports(proc: subprocess.Popen[str], timeout: float = 20.0) -> dict[str, str]:
@@ -56,12 +57,19 @@ def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenan
     assert len(tenant.apps()) == 1
 
 
-def test_reset_forgets_the_sandbox_tenant(cli: Cli, tenant: Tenant, home: Path) -> None:
+def test_reset_forgets_the_sandbox_tenant(
+    cli: Cli, tenant: Tenant, home: Path, keyring_backend: MemoryKeyring
+) -> None:
     assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
-    assert cli("sandbox", "reset").exit_code == 0
+    assert keyring_backend.entries
+    reset = cli("sandbox", "reset")
+    assert reset.exit_code == 0 and "emnify forgotten" in reset.stderr
     assert not (home / "sandbox").exists()
+    assert keyring_backend.entries == {}
+    assert cli("secrets", "reveal", "--portal", "emnify").exit_code == 2
     run = cli("azure", "register", "--portal", "emnify", "--yes")
     assert run.exit_code == 0 and len(tenant.apps()) == 1
+    assert cli("secrets", "reveal", "--portal", "emnify").exit_code == 0
 
 
 def test_readme_command_in_a_fresh_process(home: Path) -> None:

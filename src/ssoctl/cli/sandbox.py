@@ -51,14 +51,20 @@ def serve(
 
 @app.command("reset")
 def reset(ctx: typer.Context) -> None:
-    """Delete the sandbox tenant's state (apps, secrets' metadata, request log)."""
+    """Delete the sandbox tenant: its apps, request log and stored sandbox credentials."""
     deps = opt.deps_from(ctx)
 
     def body() -> int:
-        from ssoctl.sandbox import reset_sandbox, sandbox_dir
+        from ssoctl.commands.sandbox import reset_sandbox_tenant
 
-        reset_sandbox(deps.home)
-        typer.echo(f"sandbox reset: {sandbox_dir(deps.home)} removed", err=True)
+        result = reset_sandbox_tenant(deps)
+        if result.tenant_id is None:
+            typer.echo("sandbox reset: there was no sandbox tenant", err=True)
+            return 0
+        forgotten = ", ".join(result.forgotten) or "no registrations"
+        typer.echo(f"sandbox reset: tenant {result.tenant_id} deleted ({forgotten} forgotten)", err=True)
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         return 0
 
     run_guarded(OutputFormat.table, body)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the HTTP server (http.server, ~50 ms) loads only when a san
 __all__ = [
     "Faults",
     "SandboxServer",
+    "existing_tenant_id",
     "issue_token",
     "read_request_log",
     "reset_sandbox",
@@ -57,6 +58,11 @@ def __getattr__(name: str) -> Any:
 
         return SandboxServer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def existing_tenant_id(home: Path) -> str | None:
+    """The sandbox tenant's id if this home has one, without creating it."""
+    return TenantStore(home).existing_tenant_id()
 
 
 def reset_sandbox(home: Path) -> None:

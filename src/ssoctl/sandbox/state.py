@@ -109,6 +109,11 @@ class TenantStore:
         with self.transaction() as state:
             return str(state["tenantId"])
 
+    def existing_tenant_id(self) -> str | None:
+        """The tenant's id, or None when this home has no sandbox tenant (nothing is created)."""
+        state = self._load()
+        return str(state["tenantId"]) if state else None
+
     def _load(self) -> JSON | None:
         try:
             text = self.tenant_path.read_text(encoding="utf-8")

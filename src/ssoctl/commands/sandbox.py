@@ -1,0 +1,49 @@
+"""`ssoctl sandbox reset`: throw the sandbox tenant away, and ssoctl's memory of it.
+
+The sandbox folder goes (apps, request log, the fallback credentials file); so do the state
+records of that tenant and any keyring entries holding its secrets — otherwise a later
+`secrets reveal --portal emnify` would find a registration in a tenant that no longer exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ssoctl.credentials import CredentialRef
+from ssoctl.deps import Deps
+from ssoctl.errors import StoreError
+from ssoctl.spec import env_prefix
+from ssoctl.state import StateFile
+from ssoctl.stores import open_store, parse_store
+
+
+@dataclass
+class ResetResult:
+    tenant_id: str | None
+    forgotten: list[str] = field(default_factory=list)  # display names of the dropped registrations
+    warnings: list[str] = field(default_factory=list)
+
+
+def reset_sandbox_tenant(deps: Deps) -> ResetResult:
+    from ssoctl.sandbox import existing_tenant_id, reset_sandbox, sandbox_dir
+
+    home = deps.home
+    result = ResetResult(existing_tenant_id(home))
+    state = StateFile(home)
+    for reg in state.all():
+        if reg.tenant_id != result.tenant_id:
+            continue
+        held = reg.secret
+        if held and held.store != "none" and not held.store.startswith(f"env-file:{sandbox_dir(home)}"):
+            try:
+                store, _ = open_store(parse_store(held.store), home=home, sandbox=False, env=deps.env)
+                if store is not None:
+                    store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
+            except StoreError as exc:
+                result.warnings.append(
+                    f"could not delete {reg.display_name}'s secret from {held.store}: {exc.message}"
+                )
+        state.remove(reg)
+        result.forgotten.append(reg.display_name)
+    reset_sandbox(home)
+    return result
