@@ -10,8 +10,9 @@ import typer
 
 from ssoctl import __version__
 from ssoctl.cli import azure, portals, sandbox, secrets
+from ssoctl.cli.help import App
 
-app = typer.Typer(
+app = App(
     name="ssoctl",
     help=(
         "Set up single sign-on between Microsoft Entra ID and SaaS portals: one reviewable, "

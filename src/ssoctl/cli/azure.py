@@ -8,10 +8,11 @@ import typer
 
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
+from ssoctl.cli.help import App
 from ssoctl.config import env_flag
 from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 
-app = typer.Typer(help="Create and check the Entra app registrations portals need.", no_args_is_help=True)
+app = App(help="Create and check the Entra app registrations portals need.", no_args_is_help=True)
 
 REGISTER_HELP = """Create or update the app registration a portal needs, store its client secret, and print the steps left in the portal.
 

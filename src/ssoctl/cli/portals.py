@@ -8,8 +8,9 @@ import typer
 
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
+from ssoctl.cli.help import App
 
-app = typer.Typer(help="The portals ssoctl knows and what each one needs in Entra.", no_args_is_help=True)
+app = App(help="The portals ssoctl knows and what each one needs in Entra.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -28,7 +29,9 @@ def list_portals(output: opt.Output = OutputFormat.table) -> None:
 
 @app.command("show")
 def show_portal(
-    name: Annotated[str, typer.Argument(help="Portal name, e.g. emnify.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Portal name, e.g. emnify.", show_default=False)
+    ],
     display_name: opt.Name = None,
     output: opt.Output = OutputFormat.table,
 ) -> None:

@@ -8,8 +8,9 @@ import typer
 
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
+from ssoctl.cli.help import App
 
-app = typer.Typer(
+app = App(
     help="The built-in local Graph tenant on 127.0.0.1 (what --sandbox uses), for trying ssoctl without Azure.",
     no_args_is_help=True,
 )

@@ -6,8 +6,9 @@ import typer
 
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
+from ssoctl.cli.help import App
 
-app = typer.Typer(help="Client secrets ssoctl created and stored.", no_args_is_help=True)
+app = App(help="Client secrets ssoctl created and stored.", no_args_is_help=True)
 
 
 @app.command("reveal")
