@@ -9,30 +9,7 @@ import pytest
 from ssoctl.errors import UsageError
 from ssoctl.graph.mapping import application_body
 from ssoctl.portals import PORTALS, PortalOptions, get_portal
-
-GUIDE_BODY = {
-    "displayName": "emnify",
-    "signInAudience": "AzureADMultipleOrgs",
-    "web": {
-        "redirectUris": ["https://prod-e5.okta.com/oauth2/v1/authorize/callback"],
-        "implicitGrantSettings": {"enableAccessTokenIssuance": True, "enableIdTokenIssuance": True},
-    },
-    "optionalClaims": {
-        "idToken": [],
-        "accessToken": [],
-        "saml2Token": [{"name": "upn", "source": None, "essential": False, "additionalProperties": []}],
-    },
-    "requiredResourceAccess": [
-        {
-            "resourceAppId": "00000003-0000-0000-c000-000000000000",
-            "resourceAccess": [
-                {"id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "type": "Scope"},
-                {"id": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "type": "Scope"},
-                {"id": "14dad69e-099b-42c9-810b-d002981feec1", "type": "Scope"},
-            ],
-        }
-    ],
-}
+from tests.support.emnify import GUIDE_BODY
 
 
 def _sorted_access(body: dict) -> dict:

@@ -15,21 +15,10 @@ from ssoctl.graph.client import SdkGraph, encode_json
 from ssoctl.graph.retry import GraphOutcomeUnknown
 from tests.graph.conftest import TENANT, RecordingCredential, Sleeps, make_jwt
 from tests.graph.scripted import Reply, ScriptedGraph, graph_error
+from tests.support.emnify import GUIDE_BODY
 
 APP = "/applications(uniqueName='ssoctl-emnify')"
-EMNIFY_BODY: dict[str, Any] = {
-    "displayName": "emnify",
-    "signInAudience": "AzureADMultipleOrgs",
-    "web": {
-        "redirectUris": ["https://prod-e5.okta.com/oauth2/v1/authorize/callback"],
-        "implicitGrantSettings": {"enableAccessTokenIssuance": True, "enableIdTokenIssuance": True},
-    },
-    "optionalClaims": {
-        "idToken": [],
-        "accessToken": [],
-        "saml2Token": [{"name": "upn", "source": None, "essential": False, "additionalProperties": []}],
-    },
-}
+EMNIFY_BODY: dict[str, Any] = GUIDE_BODY
 END = datetime(2027, 5, 21, tzinfo=timezone.utc)
 
 

@@ -13,22 +13,11 @@ from ssoctl.errors import EXIT_AUTH, GraphError
 from ssoctl.graph.auth import GuardedCredential, StaticToken
 from ssoctl.graph.client import SdkGraph
 from tests.graph.conftest import Sleeps
+from tests.support.emnify import GUIDE_BODY
 
 sandbox = pytest.importorskip("ssoctl.sandbox")
 
-BODY: dict[str, Any] = {
-    "displayName": "emnify",
-    "signInAudience": "AzureADMultipleOrgs",
-    "web": {
-        "redirectUris": ["https://prod-e5.okta.com/oauth2/v1/authorize/callback"],
-        "implicitGrantSettings": {"enableAccessTokenIssuance": True, "enableIdTokenIssuance": True},
-    },
-    "optionalClaims": {
-        "idToken": [],
-        "accessToken": [],
-        "saml2Token": [{"name": "upn", "source": None, "essential": False, "additionalProperties": []}],
-    },
-}
+BODY: dict[str, Any] = GUIDE_BODY
 
 
 @pytest.fixture

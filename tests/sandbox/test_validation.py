@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 
 from tests.sandbox.conftest import GRAPH_APP, USER_READ, Graph
+from tests.support.emnify import GUIDE_BODY
 
 WORK = {"signInAudience": "AzureADMultipleOrgs"}
 
@@ -250,30 +252,7 @@ def test_one_required_resource_access_entry_per_resource(graph: Graph) -> None:
 
 
 def test_the_emnify_body_from_graph_md_is_accepted(graph: Graph) -> None:
-    body = {
-        "displayName": "emnify",
-        "signInAudience": "AzureADMultipleOrgs",
-        "web": {
-            "redirectUris": ["https://prod-e5.okta.com/oauth2/v1/authorize/callback"],
-            "implicitGrantSettings": {"enableAccessTokenIssuance": True, "enableIdTokenIssuance": True},
-        },
-        "optionalClaims": {
-            "idToken": [],
-            "accessToken": [],
-            "saml2Token": [{"name": "upn", "source": None, "essential": False, "additionalProperties": []}],
-        },
-        "requiredResourceAccess": [
-            {
-                "resourceAppId": GRAPH_APP,
-                "resourceAccess": [
-                    {"id": USER_READ, "type": "Scope"},
-                    {"id": "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "type": "Scope"},
-                    {"id": "14dad69e-099b-42c9-810b-d002981feec1", "type": "Scope"},
-                ],
-            }
-        ],
-        "@odata.type": "#microsoft.graph.application",
-    }
+    body = copy.deepcopy(GUIDE_BODY)
     reply = graph.upsert("ssoctl-emnify", body)
     assert reply.status == 201, reply.body
     assert reply.body["optionalClaims"]["saml2Token"][0]["name"] == "upn"
