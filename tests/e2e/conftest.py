@@ -39,16 +39,30 @@ class Recorder:
         self.waits.append(seconds)
 
 
+FAULTS = {"off": "", "on": "throttle=3,replication=2,retry-after=2"}
+
+
+def _fault_answer(request: dict[str, Any]) -> bool:
+    """A 429, or a replication 404 on an object-id path: Graph did nothing, ssoctl retried."""
+    by_object_id = request["path"].startswith("/v1.0/applications/")
+    return request["status"] == 429 or (request["status"] == 404 and by_object_id)
+
+
 @dataclass
 class Run:
     exit_code: int
     stdout: str
     stderr: str
-    requests: list[dict[str, Any]]  # the sandbox requests this invocation made
+    requests: list[dict[str, Any]]  # every sandbox request this invocation made, retries included
+
+    @property
+    def served(self) -> list[dict[str, Any]]:
+        """The requests Graph acted on: what the request budget counts."""
+        return [r for r in self.requests if not _fault_answer(r)]
 
     @property
     def mutating(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests if r["method"] in MUTATING]
+        return [r for r in self.served if r["method"] in MUTATING]
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -60,9 +74,11 @@ class Cli:
     sleep: Recorder
     terminal: bool = False
     answer: str = ""
+    faults: str = ""  # SSOCTL_SANDBOX_FAULTS for in-process --sandbox runs
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, sandbox: bool = True) -> Run:
-        full_env = {**os.environ, **(env or {})}
+        env = {"SSOCTL_SANDBOX_FAULTS": self.faults, **(env or {})}
+        full_env = {**os.environ, **env}
         deps = Deps(
             env=full_env,
             sleep=self.sleep,
@@ -87,9 +103,15 @@ def keyring_backend(memory_keyring: MemoryKeyring) -> MemoryKeyring:
     return memory_keyring
 
 
+@pytest.fixture(params=sorted(FAULTS))
+def faults(request: pytest.FixtureRequest) -> str:
+    """Every end-to-end test runs twice: a calm tenant, and one that throttles and lags."""
+    return FAULTS[request.param]
+
+
 @pytest.fixture
-def cli(home: Path, keyring_backend: MemoryKeyring) -> Cli:
-    return Cli(home=home, sleep=Recorder())
+def cli(home: Path, keyring_backend: MemoryKeyring, faults: str) -> Cli:
+    return Cli(home=home, sleep=Recorder(), faults=faults)
 
 
 @dataclass

@@ -50,7 +50,7 @@ def test_fresh_register_builds_the_guide_in_four_requests(
 ) -> None:
     run = cli("azure", "register", "--portal", "emnify", "--yes")
     assert run.exit_code == 0, run.stderr
-    assert [(r["method"], r["status"]) for r in run.requests] == [
+    assert [(r["method"], r["status"]) for r in run.served] == [
         ("GET", 404),
         ("PATCH", 201),
         ("PATCH", 204),
@@ -81,7 +81,7 @@ def test_second_run_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: M
     secret = stored_secret(keyring_backend)
     again = cli("azure", "register", "--portal", "emnify", "--yes")
     assert again.exit_code == 0, again.stderr
-    assert len(again.requests) == 1 and again.mutating == []
+    assert len(again.served) == 1 and again.mutating == []
     assert "No changes" in again.stdout
     assert len(tenant.app()["passwordCredentials"]) == 1
     assert stored_secret(keyring_backend) == secret
@@ -123,7 +123,7 @@ def test_drift_is_planned_then_repaired(cli: Cli, tenant: Tenant, keyring_backen
 def test_plan_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path) -> None:
     run = cli("azure", "register", "--portal", "emnify", "--plan")
     assert run.exit_code == 0, run.stderr
-    assert run.mutating == [] and len(run.requests) == 1
+    assert run.mutating == [] and len(run.served) == 1
     assert (
         "+ application" in run.stdout
         and "+ passwordCredentials" in run.stdout

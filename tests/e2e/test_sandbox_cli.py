@@ -49,7 +49,7 @@ def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenan
         run = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
         assert run.exit_code == 0, run.stderr
         again = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
-        assert again.exit_code == 0 and again.mutating == [] and len(again.requests) == 1
+        assert again.exit_code == 0 and again.mutating == [] and len(again.served) == 1
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=10)
