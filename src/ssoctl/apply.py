@@ -8,6 +8,7 @@ exactly one place the user can reach, or the error says exactly where it is.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -96,6 +97,11 @@ def _store_or_undo(
 ) -> None:
     try:
         store.save(ref, creds)
+    except KeyboardInterrupt:
+        # Interrupted between Graph issuing the secret and the store holding it: take it back.
+        with contextlib.suppress(GraphError):
+            graph.remove_password(object_id, issued.key_id)
+        raise
     except StoreError as exc:
         try:
             graph.remove_password(object_id, issued.key_id)
