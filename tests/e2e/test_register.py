@@ -324,3 +324,20 @@ def test_not_signed_in_exits_4(cli: Cli) -> None:
 def test_reveal_without_registration_is_usage_error(cli: Cli) -> None:
     run = cli("secrets", "reveal", "--portal", "emnify")
     assert run.exit_code == 2 and run.stdout == ""
+
+
+def test_reveal_picks_between_tenants(cli: Cli, tmp_path: Path, keyring_backend: MemoryKeyring) -> None:
+    from ssoctl.sandbox import start_sandbox
+
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    with start_sandbox(tmp_path / "other-tenant") as other:
+        env = {"SSOCTL_GRAPH_ENDPOINT": other.url, "SSOCTL_ACCESS_TOKEN": other.token}
+        assert cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False).exit_code == 0
+        other_tenant = other.tenant_id
+    ambiguous = cli("secrets", "reveal", "--portal", "emnify")
+    assert ambiguous.exit_code == 2 and "--tenant" in ambiguous.stderr and ambiguous.stdout == ""
+    in_sandbox = cli("secrets", "reveal", "--portal", "emnify", "--sandbox").stdout.strip()
+    in_other = cli("secrets", "reveal", "--portal", "emnify", "--tenant", other_tenant).stdout.strip()
+    assert in_sandbox and in_other and in_sandbox != in_other
+    secrets = {v for (_, user), v in keyring_backend.entries.items() if user.endswith("/client_secret")}
+    assert secrets == {in_sandbox, in_other}

@@ -12,7 +12,13 @@ app = App(help="Client secrets ssoctl created and stored.", no_args_is_help=True
 
 
 @app.command("reveal")
-def reveal(ctx: typer.Context, portal: opt.Portal, name: opt.Name = None, tenant: opt.Tenant = None) -> None:
+def reveal(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    name: opt.Name = None,
+    tenant: opt.Tenant = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
     """Print a stored client secret to stdout (nothing else), e.g. to paste it into the portal.
 
     Example: ssoctl secrets reveal --portal emnify | xclip -selection clipboard
@@ -22,7 +28,7 @@ def reveal(ctx: typer.Context, portal: opt.Portal, name: opt.Name = None, tenant
     def body() -> int:
         from ssoctl.commands.reveal import reveal_secret
 
-        value = reveal_secret(deps, portal=portal, name=name, tenant=tenant)
+        value = reveal_secret(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox)
         typer.echo(value.reveal())
         return 0
 

@@ -63,9 +63,9 @@ class RegisterUI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
-def reveal_command(spec: AppSpec) -> str:
+def reveal_command(spec: AppSpec, sandbox: bool) -> str:
     name = "" if slug(spec.display_name) == slug(spec.portal) else f" --name {spec.display_name!r}"
-    return f"ssoctl secrets reveal --portal {spec.portal}{name}"
+    return f"ssoctl secrets reveal --portal {spec.portal}{name}" + (" --sandbox" if sandbox else "")
 
 
 def _held_in_store(
@@ -177,7 +177,7 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 client_id=app_id,
                 tenant_id=outcome.tenant_id,
                 display_name=spec.display_name,
-                reveal_command=reveal_command(spec),
+                reveal_command=reveal_command(spec, outcome.sandbox),
                 secret_location=location if location != NO_STORE else None,
             )
         )

@@ -11,9 +11,18 @@ from ssoctl.state import StateFile
 from ssoctl.stores import open_store, parse_store
 
 
-def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | None) -> Secret:
+def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool) -> Secret:
     profile = get_portal(portal)
     state = StateFile(deps.home)
+    if deps.sandbox_requested(sandbox):
+        from ssoctl.sandbox import existing_tenant_id
+
+        tenant = existing_tenant_id(deps.home)
+        if tenant is None:
+            raise UsageError(
+                "there is no sandbox tenant yet",
+                hint=f"register first: ssoctl azure register --portal {profile.name} --sandbox",
+            )
     reg = state.find(profile.name, name, tenant or deps.env.get("AZURE_TENANT_ID") or None)
     held = reg.secret
     if held is None or held.store == "none":
