@@ -341,3 +341,16 @@ def test_reveal_picks_between_tenants(cli: Cli, tmp_path: Path, keyring_backend:
     assert in_sandbox and in_other and in_sandbox != in_other
     secrets = {v for (_, user), v in keyring_backend.entries.items() if user.endswith("/client_secret")}
     assert secrets == {in_sandbox, in_other}
+
+
+def test_tenant_secret_lifetime_policy_is_explained(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    cli.faults = ",".join(filter(None, [cli.faults, "max-password-days=90"]))
+    refused = cli("azure", "register", "--portal", "emnify", "--yes")
+    assert refused.exit_code == 1
+    assert "CredentialInvalidLifetimeAsPerAppPolicy" in refused.stderr and "--secret-days" in refused.stderr
+    assert tenant.app()["passwordCredentials"] == [] and keyring_backend.entries == {}
+    fixed = cli("azure", "register", "--portal", "emnify", "--yes", "--secret-days", "90")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert len(tenant.app()["passwordCredentials"]) == 1

@@ -76,6 +76,17 @@ HINT_401 = (
     "sign in again, or get a fresh SSOCTL_ACCESS_TOKEN with "
     "`az account get-access-token --resource-type ms-graph`"
 )
+# Tenant app-management policies (GRAPH.md "Client secrets"): say plainly what the tenant forbids.
+POLICY_HINTS = {
+    "CredentialInvalidLifetimeAsPerAppPolicy": (
+        "your tenant's app management policy caps client secret lifetime: run again with a "
+        "smaller --secret-days (ask your admin for the limit)"
+    ),
+    "CredentialTypeNotAllowedAsPerAppPolicy": (
+        "your tenant's app management policy forbids client secrets on applications: ask your "
+        "admin for an exemption for this app"
+    ),
+}
 HINT_403 = (
     "sign in with an account that has the Application Administrator or Cloud Application "
     "Administrator role, or grant Application.ReadWrite.All (with admin consent)"
@@ -393,6 +404,8 @@ class SdkGraph:
             hint = "the object was just created and is not visible yet: run the command again in a minute"
         elif status >= 500:
             hint = "Microsoft Graph had a problem: run the command again (it is safe to repeat)"
+        if failure.code in POLICY_HINTS:
+            hint = POLICY_HINTS[failure.code]
         if unknown:
             hint = (
                 "Microsoft Graph may have created the secret anyway: run the command again, and "
