@@ -105,22 +105,23 @@ def _flags_default_false(command: Any, ctx: Any) -> None:
             param.default = False
 
 
-class HelpCommand(TyperCommand):
+class _FastHelp:
+    """Mixed into Typer's command classes: our help renderer, and no Pydantic for unset flags."""
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _flags_default_false(self, ctx)
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, args)  # type: ignore[misc,no-any-return]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         render_help(self, ctx)
 
 
-class HelpGroup(TyperGroup):
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _flags_default_false(self, ctx)
-        return super().parse_args(ctx, args)
+class HelpCommand(_FastHelp, TyperCommand):
+    pass
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        render_help(self, ctx)
+
+class HelpGroup(_FastHelp, TyperGroup):
+    pass
 
 
 class App(typer.Typer):
