@@ -10,6 +10,7 @@ from ssoctl.apply import ApplyResult, apply_plan
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import DeclinedError, StoreError, UsageError
+from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
@@ -102,6 +103,37 @@ def _confirm(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> None:
         raise DeclinedError("cancelled: nothing was changed")
 
 
+def _read_and_plan(
+    spec: AppSpec,
+    graph: GraphApi,
+    state: StateFile,
+    ref: CredentialRef,
+    location: str,
+    deps: Deps,
+    *,
+    plan_only: bool,
+) -> Plan:
+    """One Graph read, ssoctl's record and the store's contents → the plan (a pure diff)."""
+    raw = graph.get_application(spec.unique_name)
+    current = AppState.from_json(raw) if raw else None
+    record = state.get(ref.tenant_id, spec.unique_name)
+    held = record.secret if record else None
+    try:
+        in_store = _held_in_store(held, ref, current, deps, location)
+    except StoreError:
+        if not plan_only:
+            raise
+        in_store = False  # --plan still shows what it can; apply would stop on the store first
+    return diff(
+        spec,
+        current,
+        SecretStatus(held, in_store),
+        store=location,
+        now=deps.clock(),
+        tag=random_tokens.token_hex(3),
+    )
+
+
 def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
     portal = get_portal(opts.portal)
     spec = portal.build_spec(
@@ -129,28 +161,11 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         if store is not None and not opts.plan_only:
             store.preflight(ref)  # before anything in the tenant changes
 
-        raw = session.graph.get_application(spec.unique_name)
-        current = AppState.from_json(raw) if raw else None
-        record = state.get(tenant_id, spec.unique_name)
-        held = record.secret if record else None
-        try:
-            in_store = _held_in_store(held, ref, current, deps, location)
-        except StoreError:
-            if not opts.plan_only:
-                raise
-            in_store = False
-        plan = diff(
-            spec,
-            current,
-            SecretStatus(held, in_store),
-            store=location,
-            now=deps.clock(),
-            tag=random_tokens.token_hex(3),
-        )
+        plan = _read_and_plan(spec, session.graph, state, ref, location, deps, plan_only=opts.plan_only)
         ui.show_plan(plan, tenant_id, session.sandbox)
         outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox)
         if opts.plan_only or not plan.has_changes:
-            return _finish(outcome, deps, state, current.app_id if current else None)
+            return _finish(outcome, deps, state, plan.current.app_id if plan.current else None)
 
         _confirm(opts, deps, ui)
 
