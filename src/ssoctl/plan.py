@@ -186,7 +186,11 @@ FIELDS: tuple[_Field, ...] = (
 
 
 def secret_end(now: datetime, days: int) -> datetime:
-    """Expiry as a calendar date: midnight UTC `days` after today (easy to remember and remind of)."""
+    """Expiry as a calendar date: 00:00 UTC on the day `days` after today.
+
+    Easy to remember and remind of, and never longer than `days`, so `--secret-days 180` stays
+    inside a tenant policy that caps secrets at 180 days (rounding up would exceed it).
+    """
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today + timedelta(days=days)
 
