@@ -354,3 +354,15 @@ def test_tenant_secret_lifetime_policy_is_explained(
     fixed = cli("azure", "register", "--portal", "emnify", "--yes", "--secret-days", "90")
     assert fixed.exit_code == 0, fixed.stderr
     assert len(tenant.app()["passwordCredentials"]) == 1
+
+
+def test_short_lived_secret_comes_with_a_reminder(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSOCTL_NO_REMINDERS")
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "--secret-days", "10", "-o", "json")
+    (reminder,) = run.json()["reminders"]
+    assert reminder["portal"] == "emnify" and 8 <= reminder["daysLeft"] <= 10
+    assert reminder["keyId"] == run.json()["secret"]["keyId"]
+    quiet = cli(
+        "azure", "register", "--portal", "emnify", "--yes", "-o", "json", env={"SSOCTL_NO_REMINDERS": "1"}
+    )
+    assert quiet.json()["reminders"] == []

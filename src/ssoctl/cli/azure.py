@@ -9,7 +9,6 @@ import typer
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
 from ssoctl.cli.help import App
-from ssoctl.config import env_flag
 from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 
 app = App(help="Create and check the Entra app registrations portals need.", no_args_is_help=True)
@@ -114,8 +113,8 @@ def register(
         from ssoctl.views.human import HumanRegisterUI, render_register
 
         outcome = run_register(options, deps, HumanRegisterUI())
-        reminders = deps.can_prompt() and not env_flag(deps.env, "SSOCTL_NO_REMINDERS")
-        render_register(outcome, show_secret=show_secret, plan_only=plan, show_reminders=reminders)
+        # Reminders are for a person at a terminal (never in CI); SSOCTL_NO_REMINDERS empties them.
+        render_register(outcome, show_secret=show_secret, plan_only=plan, show_reminders=deps.can_prompt())
         return 0
 
     run_guarded(output, body)

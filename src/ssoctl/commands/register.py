@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ssoctl.apply import ApplyResult, apply_plan
+from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import DeclinedError, StoreError, UsageError
@@ -196,5 +197,6 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 secret_location=location if location != NO_STORE else None,
             )
         )
-        outcome.reminders = due_reminders([record], deps.clock())
+        if not env_flag(deps.env, "SSOCTL_NO_REMINDERS"):
+            outcome.reminders = due_reminders([record], deps.clock())
     return outcome
