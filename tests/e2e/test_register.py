@@ -366,3 +366,30 @@ def test_short_lived_secret_comes_with_a_reminder(cli: Cli, monkeypatch: pytest.
         "azure", "register", "--portal", "emnify", "--yes", "-o", "json", env={"SSOCTL_NO_REMINDERS": "1"}
     )
     assert quiet.json()["reminders"] == []
+
+
+def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Path) -> None:
+    """A sandbox try-out must not overwrite, and `sandbox reset` must not delete, real credentials."""
+    from ssoctl.sandbox import start_sandbox
+
+    env_file = tmp_path / "emnify.env"
+    with start_sandbox(tmp_path / "production") as prod:
+        env = {"SSOCTL_GRAPH_ENDPOINT": prod.url, "SSOCTL_ACCESS_TOKEN": prod.token}
+        run = cli(
+            "azure",
+            "register",
+            "--portal",
+            "emnify",
+            "--yes",
+            "--store",
+            f"env-file:{env_file}",
+            env=env,
+            sandbox=False,
+        )
+        assert run.exit_code == 0, run.stderr
+    production = env_file.read_text()
+    tryout = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    assert tryout.exit_code == 2 and "will not overwrite" in tryout.stderr and tryout.mutating == []
+    assert tenant.apps() == []
+    assert cli("sandbox", "reset").exit_code == 0
+    assert env_file.read_text() == production

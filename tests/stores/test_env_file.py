@@ -66,7 +66,7 @@ def test_save_keeps_every_other_line_and_replaces_in_place(d: Path) -> None:
         "# my settings\n"
         "\n"
         "OTHER=1\n"
-        "EMNIFY_CLIENT_ID='cid-1'\n"
+        "export EMNIFY_CLIENT_ID='cid-1'\n"
         "  # EMNIFY_CLIENT_SECRET=commented-out\n"
         "LAST='x y'\n"
         "TRAILING=no-newline\n"
@@ -111,7 +111,7 @@ def test_mode_is_never_widened(d: Path) -> None:
 )
 def test_values_round_trip_through_save_and_load(d: Path, value: str) -> None:
     store = EnvFileStore(d / "v.env")
-    creds = Credentials("cid", "tid", Secret(value))
+    creds = Credentials("cid", REF.tenant_id, Secret(value))
     store.save(REF, creds)
     assert store.load(REF) == creds
 
@@ -147,7 +147,8 @@ def test_load_reads_common_dotenv_forms(d: Path) -> None:
         'EMNIFY_TENANT_ID="tid-\\"q\\""\n'
         "EMNIFY_CLIENT_SECRET='a#b c'  # trailing\n"
     )
-    creds = EnvFileStore(path).load(REF)
+    ref = CredentialRef(tenant_id='tid-"q"', unique_name="ssoctl-emnify", env_prefix="EMNIFY")
+    creds = EnvFileStore(path).load(ref)
     assert creds == Credentials("plain-id", 'tid-"q"', Secret("a#b c"))
 
 
@@ -158,11 +159,31 @@ def test_load_is_none_without_the_file_or_the_secret(d: Path) -> None:
     assert EnvFileStore(path).load(REF) is None
 
 
-def test_load_of_a_secret_without_its_client_id_is_an_error(d: Path) -> None:
+def test_an_incomplete_set_is_not_a_held_secret(d: Path) -> None:
     path = d / "x.env"
-    path.write_text("EMNIFY_CLIENT_SECRET=s\nEMNIFY_TENANT_ID=t\n")
-    with pytest.raises(StoreError, match="EMNIFY_CLIENT_ID"):
-        EnvFileStore(path).load(REF)
+    path.write_text(f"EMNIFY_CLIENT_SECRET=s\nEMNIFY_TENANT_ID={REF.tenant_id}\n")
+    assert EnvFileStore(path).load(REF) is None
+
+
+def test_another_tenants_keys_are_neither_read_overwritten_nor_deleted(d: Path) -> None:
+    path = d / "x.env"
+    text = "EMNIFY_CLIENT_ID=c\nEMNIFY_TENANT_ID=prod-tenant\nEMNIFY_CLIENT_SECRET=prod-secret\n"
+    path.write_text(text)
+    store = EnvFileStore(path)
+    assert store.load(REF) is None
+    with pytest.raises(UsageError, match="prod-tenant"):
+        store.preflight(REF)
+    with pytest.raises(UsageError):
+        store.save(REF, Credentials("cid", REF.tenant_id, Secret("new")))
+    store.delete(REF)
+    assert path.read_text() == text
+
+
+def test_export_prefix_is_kept(d: Path) -> None:
+    path = d / "x.env"
+    path.write_text("export EMNIFY_CLIENT_ID=old\nexport OTHER=1\n")
+    EnvFileStore(path).save(REF, Credentials("cid", REF.tenant_id, Secret("s3cret")))
+    assert path.read_text().startswith("export EMNIFY_CLIENT_ID='cid'\nexport OTHER=1\n")
 
 
 def test_delete_removes_only_the_three_keys(d: Path) -> None:

@@ -114,7 +114,8 @@ def rewrite(text: str, updates: dict[str, str | None]) -> str:
         value = updates[key]
         if value is not None:
             ending = line[len(line.rstrip("\r\n")) :] or "\n"
-            out.append(f"{key}={quote(value)}{ending}")
+            export = "export " if line.lstrip().startswith("export ") else ""
+            out.append(f"{export}{key}={quote(value)}{ending}")
     missing = [k for k, v in updates.items() if v is not None and k not in done]
     if missing and out and not out[-1].endswith("\n"):
         out[-1] += "\n"
@@ -160,7 +161,7 @@ class EnvFileStore:
                     f"cannot read and write the env file {self.path}: {exc.strerror or exc}",
                     hint="fix its owner or permissions, or choose another --store env-file:PATH",
                 ) from exc
-            self._read()  # must decode, or save would fail later
+            self._check_owner(ref)  # also proves the file decodes, or save would fail later
         try:
             fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
         except OSError as exc:
@@ -222,7 +223,28 @@ class EnvFileStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
+    def _check_owner(self, ref: CredentialRef) -> None:
+        """Refuse to touch keys that hold another tenant's credentials.
+
+        The dotenv keys name the registration, not the tenant: without this, a sandbox try-out
+        written to the production file would overwrite (or `sandbox reset` would delete) the
+        secret a portal is using.
+        """
+        owner = self._tenant_in_file(ref)
+        if owner is not None and owner != ref.tenant_id:
+            name = keys(ref)["tenant_id"]
+            raise UsageError(
+                f"{self.path} already holds {ref.env_prefix}_* credentials of tenant {owner} "
+                f"({name}); ssoctl will not overwrite them with tenant {ref.tenant_id}'s",
+                hint="use another file for this tenant (--store env-file:OTHER.env), or --name for other keys",
+            )
+
+    def _tenant_in_file(self, ref: CredentialRef) -> str | None:
+        text = self._read()
+        return parse(text).get(keys(ref)["tenant_id"]) if text is not None else None
+
     def save(self, ref: CredentialRef, creds: Credentials) -> None:
+        self._check_owner(ref)
         names = keys(ref)
         updates: dict[str, str | None] = {
             names["client_id"]: creds.client_id,
@@ -238,14 +260,11 @@ class EnvFileStore:
         values = parse(text)
         names = keys(ref)
         secret = values.get(names["client_secret"])
-        if secret is None:
+        client_id, tenant_id = values.get(names["client_id"]), values.get(names["tenant_id"])
+        # An incomplete set, or another tenant's, is not this registration's secret: register
+        # then writes a complete new set (and refuses at preflight to overwrite another tenant's).
+        if secret is None or not client_id or tenant_id != ref.tenant_id:
             return None
-        missing = [names[f] for f in ("client_id", "tenant_id") if not values.get(names[f])]
-        if missing:
-            raise StoreError(
-                f"the env file {self.path} has {names['client_secret']} but not {' or '.join(missing)}",
-                hint="add the missing key, or run `ssoctl secrets rotate` to write all three",
-            )
         return Credentials(
             client_id=values[names["client_id"]],
             tenant_id=values[names["tenant_id"]],
@@ -254,8 +273,8 @@ class EnvFileStore:
 
     def delete(self, ref: CredentialRef) -> None:
         text = self._read()
-        if text is None:
-            return
+        if text is None or parse(text).get(keys(ref)["tenant_id"]) not in (None, ref.tenant_id):
+            return  # absent, or another tenant's keys: not ours to delete
         updates: dict[str, str | None] = dict.fromkeys(keys(ref).values())
         new = rewrite(text, updates)
         if new != text:

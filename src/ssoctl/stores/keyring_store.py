@@ -260,13 +260,8 @@ class KeyringStore:
                 return None
             client_id = backend.get_password(SERVICE, username(ref, "client_id"))
             tenant_id = backend.get_password(SERVICE, username(ref, "tenant_id"))
-        if client_id is None or tenant_id is None:
-            missing = [f for f, v in (("client_id", client_id), ("tenant_id", tenant_id)) if not v]
-            raise StoreError(
-                f"the OS keyring holds the client secret for {ref.tenant_id}/{ref.unique_name} "
-                f"but not its {' and '.join(missing)} (service {SERVICE})",
-                hint="run `ssoctl secrets rotate` for this portal to write all three again",
-            )
+        if not client_id or not tenant_id:
+            return None  # an incomplete set is not a usable secret: register writes all three anew
         return Credentials(client_id=client_id, tenant_id=tenant_id, client_secret=Secret(secret))
 
     def delete(self, ref: CredentialRef) -> None:
