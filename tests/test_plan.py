@@ -77,11 +77,12 @@ def test_missing_identifier_uri_is_drift() -> None:
     assert [c.target for c in plan.changes if c.action is Action.UPDATE] == ["identifierUris"]
 
 
-def test_secret_gone_from_store_is_replaced_and_old_one_retired() -> None:
+def test_secret_gone_from_store_is_replaced_and_old_one_kept_for_the_portal() -> None:
     current = app_json(passwords=[("key-1", NOW + timedelta(days=100))])
     plan = plan_for(current, SecretStatus(held(), in_store=False))
     assert plan.new_secret is not None
-    assert [(r.key_id, r.on_app, r.clear_store) for r in plan.retire] == [("key-1", True, None)]
+    assert plan.retire == ()  # the portal may still use it: it stays until it expires
+    assert any("stays until it expires" in c.detail for c in plan.changes)
 
 
 def test_secret_deleted_in_portal_is_replaced() -> None:
@@ -99,7 +100,8 @@ def test_changing_store_moves_the_secret() -> None:
     current = app_json(passwords=[("key-1", NOW + timedelta(days=100))])
     plan = plan_for(current, SecretStatus(held(), in_store=True), store="env-file:/tmp/x.env")
     assert plan.new_secret is not None and plan.new_secret.store == "env-file:/tmp/x.env"
-    assert [(r.on_app, r.clear_store) for r in plan.retire] == [(True, "keyring")]
+    assert [(r.on_app, r.clear_store) for r in plan.retire] == [(False, "keyring")]
+    assert [c.target for c in plan.changes if c.action is Action.DELETE] == ["keyring"]
 
 
 def test_secret_end_is_midnight_utc() -> None:

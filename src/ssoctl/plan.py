@@ -62,12 +62,11 @@ class NewSecret:
 
 @dataclass(frozen=True)
 class RetiredSecret:
-    """A credential ssoctl made earlier and will remove once the new one is safely stored."""
+    """An older ssoctl secret to clean up once the new one is safely stored (expired, or moved)."""
 
     key_id: str
     on_app: bool  # still a passwordCredential of the app: removePassword it
     clear_store: str | None  # another store still holding its value: delete it there
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -238,12 +237,26 @@ def _secret_changes(
         )
     ]
     retire: list[RetiredSecret] = []
-    clear = held.store if (held and status.in_store and held.store != store) else None
-    if held and (on_app or clear):
-        reason = "replaced by the new secret" + (f"; its value is deleted from {clear}" if clear else "")
-        retire.append(RetiredSecret(held.key_id, on_app is not None, clear, reason))
+    if held and on_app and end_on_app and end_on_app > now:
+        # Still valid, and the portal may still use it: removing it now would break sign-in
+        # until the new secret is pasted in. It stays until it expires (the overlap).
         changes.append(
-            Change(Action.DELETE, "passwordCredentials", f"client secret {held.key_id} ({reason})")
+            Change(
+                Action.NONE,
+                "passwordCredentials",
+                f"client secret {held.key_id} stays until it expires {_fmt_day(end_on_app)}: "
+                "the portal may still use it; remove it once the portal has the new one",
+            )
+        )
+    clear = held.store if (held and status.in_store and held.store != store) else None
+    expired_on_app = bool(on_app and not (end_on_app and end_on_app > now))
+    if held and (expired_on_app or clear):
+        retire.append(RetiredSecret(held.key_id, expired_on_app, clear))
+    if held and expired_on_app:
+        changes.append(Change(Action.DELETE, "passwordCredentials", f"client secret {held.key_id} (expired)"))
+    if held and clear:
+        changes.append(
+            Change(Action.DELETE, clear, f"the value of client secret {held.key_id} (moved to {store})")
         )
     return changes, new, retire
 
