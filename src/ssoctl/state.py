@@ -108,7 +108,13 @@ class StateFile:
                 f"cannot read {self.path}: {exc}",
                 hint="fix or remove the file; it holds no secrets, only what ssoctl manages",
             ) from None
-        regs = (Registration.from_json(r) for r in raw.get("registrations", {}).values())
+        try:
+            regs = [Registration.from_json(r) for r in raw.get("registrations", {}).values()]
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise StoreError(
+                f"{self.path} is not a state file this ssoctl understands ({type(exc).__name__}: {exc})",
+                hint="fix or move the file away; it holds no secrets, only what ssoctl manages",
+            ) from None
         return {r.key: r for r in regs}
 
     def all(self) -> list[Registration]:
@@ -151,7 +157,30 @@ class StateFile:
             )
         return matches[0]
 
+    def preflight(self) -> None:
+        """Before the tenant changes: state.json must be writable, or apply could not record."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, probe = tempfile.mkstemp(dir=self.path.parent, prefix=".state-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write ssoctl's state in {self.path.parent}: {exc.strerror or exc}",
+                hint="make the folder writable, or point SSOCTL_HOME at a writable folder",
+            ) from None
+        self._load()  # a broken state file stops us now, not after the tenant changed
+
     def _save(self, regs: dict[str, Registration]) -> None:
+        try:
+            self._write(regs)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write {self.path}: {exc.strerror or exc}",
+                hint="make SSOCTL_HOME writable; then run the command again (it is safe to repeat)",
+            ) from None
+
+    def _write(self, regs: dict[str, Registration]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         doc = {
             "version": STATE_VERSION,

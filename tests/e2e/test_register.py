@@ -393,3 +393,11 @@ def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Pa
     assert tenant.apps() == []
     assert cli("sandbox", "reset").exit_code == 0
     assert env_file.read_text() == production
+
+
+def test_unusable_state_file_stops_before_any_change(cli: Cli, tenant: Tenant, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "state.json").write_text('{"registrations": {"x": {"portal": "emnify"}}}')
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    assert run.exit_code == 1 and run.json()["error"]["code"] == "store"
+    assert run.mutating == [] and tenant.apps() == []

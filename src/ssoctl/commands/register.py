@@ -159,8 +159,10 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             ui.notice(notice)
         location = store.location if store else NO_STORE
         ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
-        if store is not None and not opts.plan_only:
-            store.preflight(ref)  # before anything in the tenant changes
+        if not opts.plan_only:  # before anything in the tenant changes
+            state.preflight()
+            if store is not None:
+                store.preflight(ref)
 
         plan = _read_and_plan(spec, session.graph, state, ref, location, deps, plan_only=opts.plan_only)
         ui.show_plan(plan, tenant_id, session.sandbox)
