@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ssoctl.config import is_loopback_host
 from ssoctl.errors import UsageError
 
 MICROSOFT_GRAPH = "00000003-0000-0000-c000-000000000000"
@@ -60,23 +59,36 @@ class OptionalClaim:
             raise UsageError(f"optional claim token {self.token!r} must be one of {TOKEN_TYPES}")
 
 
+# Entra's "Redirect URI (reply URL) restrictions": characters it refuses, and the only hosts
+# plain http is allowed for ("The IPv6 loopback address ([::1]) is not currently supported").
+REDIRECT_URI_FORBIDDEN_CHARS = "!$'(),;"
+HTTP_REDIRECT_HOSTS = ("localhost", "127.0.0.1")
+
+
 def check_redirect_uri(uri: str) -> str:
-    """Entra's web redirect URI rules: absolute https (http only for localhost), no fragment, ≤256."""
+    """Entra's web redirect URI rules, checked before any request so bad input exits 2."""
     parts = urlsplit(uri)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise UsageError(f"redirect URI {uri!r} has an invalid port") from None
     if not parts.scheme or not parts.netloc or not parts.hostname:
         raise UsageError(
-            f"redirect URI {uri!r} is not an absolute URI",
-            hint="give e.g. https://example.com/callback",
+            f"redirect URI {uri!r} is not an absolute URI", hint="give e.g. https://example.com/callback"
         )
-    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.hostname)):
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in HTTP_REDIRECT_HOSTS):
         raise UsageError(
             f"redirect URI {uri!r} must use https",
-            hint="Entra accepts plain http only for localhost redirect URIs",
+            hint="Entra accepts plain http only for http://localhost and http://127.0.0.1",
         )
     if parts.fragment or "#" in uri:
         raise UsageError(f"redirect URI {uri!r} must not contain a fragment (#…)")
-    if "*" in uri:
-        raise UsageError(f"redirect URI {uri!r} must not contain a wildcard")
+    bad = sorted({c for c in uri if c in REDIRECT_URI_FORBIDDEN_CHARS or c.isspace() or c == "*"})
+    if bad:
+        raise UsageError(
+            f"redirect URI {uri!r} contains characters Entra refuses: {' '.join(repr(c) for c in bad)}",
+            hint="percent-encode them, or leave them out (Entra refuses ! $ ' ( ) , ; spaces and *)",
+        )
     if len(uri) > REDIRECT_URI_MAX_LENGTH:
         raise UsageError(
             f"redirect URI is {len(uri)} characters; Entra allows at most {REDIRECT_URI_MAX_LENGTH}"
