@@ -133,27 +133,31 @@ class StateFile:
         if regs.pop(reg.key, None) is not None:
             self._save(regs)
 
-    def find(self, portal: str, display_name: str | None, tenant_id: str | None) -> Registration:
-        """The one registration matching the user's words, or a UsageError saying how to narrow it."""
+    def find(self, portal: str, unique_name: str, tenant_id: str | None) -> Registration:
+        """The registration with this key (in `tenant_id` if given), or a UsageError saying how to
+        find it. Keyed like register: by uniqueName, so `--name` matches the way register does."""
         matches = [
             r
             for r in self.all()
             if r.portal == portal
-            and (display_name is None or r.display_name == display_name)
+            and r.unique_name == unique_name
             and (tenant_id is None or r.tenant_id == tenant_id)
         ]
         if not matches:
+            others = [r for r in self.all() if r.portal == portal]
+            known = ", ".join(f"{r.display_name!r} in {r.tenant_id}" for r in others)
             raise UsageError(
-                f"ssoctl has no {portal} registration"
-                + (f" named {display_name!r}" if display_name else "")
+                f"ssoctl has no {portal} registration {unique_name}"
                 + (f" in tenant {tenant_id}" if tenant_id else ""),
-                hint=f"register it first: ssoctl azure register --portal {portal}",
+                hint=f"ssoctl knows: {known} (choose with --name/--tenant/--sandbox)"
+                if others
+                else f"register it first: ssoctl azure register --portal {portal}",
             )
         if len(matches) > 1:
-            where = ", ".join(f"{r.display_name!r} in {r.tenant_id}" for r in matches)
+            where = ", ".join(r.tenant_id for r in matches)
             raise UsageError(
-                f"several {portal} registrations match: {where}",
-                hint="narrow it with --name and/or --tenant",
+                f"{unique_name} is registered in several tenants: {where}",
+                hint="choose one with --tenant (or --sandbox)",
             )
         return matches[0]
 

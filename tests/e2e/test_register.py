@@ -401,3 +401,16 @@ def test_unusable_state_file_stops_before_any_change(cli: Cli, tenant: Tenant, h
     run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
     assert run.exit_code == 1 and run.json()["error"]["code"] == "store"
     assert run.mutating == [] and tenant.apps() == []
+
+
+def test_reveal_tells_default_and_named_registrations_apart(cli: Cli, keyring_backend: MemoryKeyring) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    named = cli("azure", "register", "--portal", "emnify", "--name", "emnify staging", "--yes")
+    assert named.exit_code == 0
+    assert "secrets reveal --portal emnify --name 'emnify staging' --sandbox" in named.stdout
+    default = cli("secrets", "reveal", "--portal", "emnify", "--sandbox")
+    staging = cli("secrets", "reveal", "--portal", "emnify", "--name", "Emnify Staging", "--sandbox")
+    assert default.exit_code == 0 and staging.exit_code == 0
+    assert default.stdout != staging.stdout
+    missing = cli("secrets", "reveal", "--portal", "emnify", "--name", "prod", "--sandbox")
+    assert missing.exit_code == 2 and "emnify staging" in missing.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets as random_tokens
+import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -65,9 +66,11 @@ class RegisterUI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
-def reveal_command(spec: AppSpec, sandbox: bool) -> str:
-    name = "" if slug(spec.display_name) == slug(spec.portal) else f" --name {spec.display_name!r}"
-    return f"ssoctl secrets reveal --portal {spec.portal}{name}" + (" --sandbox" if sandbox else "")
+def reveal_command(spec: AppSpec, tenant_id: str, sandbox: bool) -> str:
+    """The exact `secrets reveal` for this registration: named, and in this tenant."""
+    name = "" if slug(spec.display_name) == slug(spec.portal) else f" --name {shlex.quote(spec.display_name)}"
+    where = " --sandbox" if sandbox else f" --tenant {tenant_id}"
+    return f"ssoctl secrets reveal --portal {spec.portal}{name}{where}"
 
 
 def _held_in_store(
@@ -195,7 +198,7 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 client_id=app_id,
                 tenant_id=outcome.tenant_id,
                 display_name=spec.display_name,
-                reveal_command=reveal_command(spec, outcome.sandbox),
+                reveal_command=reveal_command(spec, outcome.tenant_id, outcome.sandbox),
                 secret_location=location if location != NO_STORE else None,
             )
         )

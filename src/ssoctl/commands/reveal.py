@@ -23,7 +23,8 @@ def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | No
                 "there is no sandbox tenant yet",
                 hint=f"register first: ssoctl azure register --portal {profile.name} --sandbox",
             )
-    reg = state.find(profile.name, name, tenant or deps.env.get("AZURE_TENANT_ID") or None)
+    unique_name = profile.unique_name(name or profile.name)
+    reg = state.find(profile.name, unique_name, tenant or deps.env.get("AZURE_TENANT_ID") or None)
     held = reg.secret
     if held is None or held.store == "none":
         raise UsageError(
