@@ -59,3 +59,17 @@ def test_subcommand_help_does_not_load_pydantic() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_parser_errors_are_one_line_or_json() -> None:
+    runner = CliRunner()
+    human = runner.invoke(app, ["azure", "register", "--portal", "emnify", "--secret-days", "abc"])
+    assert human.exit_code == 2 and human.stdout == ""
+    assert human.stderr.startswith("error: Invalid value for '--secret-days'") and "hint: see" in human.stderr
+    assert len(human.stderr.strip().splitlines()) == 2
+    for args in (["--bogus"], ["-o", "yaml"], []):
+        result = runner.invoke(
+            app, ["azure", "register", "-o", "json", *args] + (["--portal", "emnify"] if args else [])
+        )
+        assert result.exit_code == 2, args
+        assert json.loads(result.stdout)["error"]["code"] == "usage", args

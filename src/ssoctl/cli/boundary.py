@@ -62,3 +62,22 @@ def run_guarded(output: OutputFormat, body: Callable[[], int]) -> None:
         _print_error(bug, output)
         raise typer.Exit(EXIT_BUG) from None
     raise typer.Exit(code)
+
+
+def wants_json(argv: list[str]) -> bool:
+    """Did the command line ask for `--output json`? (Read raw: parsing is what failed.)"""
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv) and argv[i + 1] == "json":
+            return True
+        if arg in ("--output=json", "-ojson"):
+            return True
+    return False
+
+
+def report_parse_error(exc: typer.TyperException, argv: list[str]) -> None:
+    """Errors the option parser finds (unknown option, bad value, missing --portal) get the same
+    shape as ssoctl's own: one `error:` line and a hint, or the JSON error document."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "ssoctl"
+    error = SsoctlError(exc.format_message(), hint=f"see `{where} --help`", code="usage")
+    _print_error(error, OutputFormat.json if wants_json(argv) else OutputFormat.table)

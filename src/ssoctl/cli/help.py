@@ -9,9 +9,10 @@ the light parts of Rich, keeping `ssoctl --help` near the cost of importing type
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
@@ -121,7 +122,39 @@ class HelpCommand(_FastHelp, TyperCommand):
 
 
 class HelpGroup(_FastHelp, TyperGroup):
-    pass
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run non-standalone so parse errors reach `boundary.report_parse_error` (JSON when asked)."""
+        from ssoctl.cli.boundary import report_parse_error
+
+        argv = list(sys.argv[1:] if args is None else args)
+        run = functools.partial(
+            super().main,
+            argv,
+            prog_name,
+            complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
+            **extra,
+        )
+        if not standalone_mode:
+            return run()
+        try:
+            code = run()
+        except typer.TyperException as exc:
+            report_parse_error(exc, argv)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 class App(typer.Typer):
