@@ -14,12 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from ssoctl.errors import UsageError
 from ssoctl.sandbox.auth import issue_token
 from ssoctl.sandbox.dispatch import Dispatcher
 from ssoctl.sandbox.faults import Faults
 from ssoctl.sandbox.state import TenantStore
 
 HOST = "127.0.0.1"
+SERVE_TOKEN_LIFETIME = 24 * 3600  # seconds
 MAX_BODY_BYTES = 4 * 1024 * 1024  # Graph's request size limit is 4 MB
 JSON_SUCCESS = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
@@ -205,8 +207,19 @@ def serve_forever(
     faults: Faults | None = None,
     on_ready: Callable[[SandboxServer], None] | None = None,
 ) -> None:
-    """Run the sandbox in the foreground (`ssoctl sandbox serve`); Ctrl-C stops it cleanly."""
-    server = SandboxServer(home, port=port, faults=faults)
+    """Run the sandbox in the foreground (`ssoctl sandbox serve`); Ctrl-C stops it cleanly.
+
+    Its token lasts a day (SERVE_TOKEN_LIFETIME), not the hour of an in-process run: a server
+    left running in another shell should not start answering 401 after lunch.
+    """
+    try:
+        server = SandboxServer(home, port=port, faults=faults)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+            hint="choose another --port, or --port 0 for any free one",
+        ) from None
+    server.token = issue_token(server.tenant_id, lifetime=SERVE_TOKEN_LIFETIME)
     try:
         if on_ready is not None:
             on_ready(server)
