@@ -61,7 +61,7 @@ def test_register_reveal_rerun_reset_with_the_os_keyring(real_keyring: None, tmp
     assert again.returncode == 0 and json.loads(again.stdout)["secret"] is None
     assert len(read_request_log(home)) - before == 1
 
-    assert ssoctl(home, "sandbox", "reset").returncode == 0
+    assert ssoctl(home, "sandbox", "reset", "--yes").returncode == 0
     import keyring
 
     assert keyring.get_password("ssoctl", f"{doc['tenantId']}/ssoctl-emnify/client_secret") is None

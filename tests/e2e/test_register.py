@@ -391,7 +391,7 @@ def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Pa
     tryout = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
     assert tryout.exit_code == 2 and "will not overwrite" in tryout.stderr and tryout.mutating == []
     assert tenant.apps() == []
-    assert cli("sandbox", "reset").exit_code == 0
+    assert cli("sandbox", "reset", "--yes").exit_code == 0
     assert env_file.read_text() == production
 
 
@@ -414,3 +414,11 @@ def test_reveal_tells_default_and_named_registrations_apart(cli: Cli, keyring_ba
     assert default.stdout != staging.stdout
     missing = cli("secrets", "reveal", "--portal", "emnify", "--name", "prod", "--sandbox")
     assert missing.exit_code == 2 and "emnify staging" in missing.stderr
+
+
+def test_reveal_as_json(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    doc = cli("secrets", "reveal", "--portal", "emnify", "--sandbox", "-o", "json").json()
+    assert doc["clientId"] == tenant.app()["appId"] and doc["clientSecret"] == stored_secret(keyring_backend)
+    missing = cli("secrets", "reveal", "--portal", "emnify", "--name", "nope", "-o", "json")
+    assert missing.exit_code == 2 and missing.json()["error"]["code"] == "usage"

@@ -62,7 +62,7 @@ def test_reset_forgets_the_sandbox_tenant(
 ) -> None:
     assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
     assert keyring_backend.entries
-    reset = cli("sandbox", "reset")
+    reset = cli("sandbox", "reset", "--yes")
     assert reset.exit_code == 0 and "emnify forgotten" in reset.stderr
     assert not (home / "sandbox").exists()
     assert keyring_backend.entries == {}
@@ -87,3 +87,18 @@ def test_readme_command_in_a_fresh_process(home: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Apply complete!" in proc.stdout and "Verify Integration" in proc.stdout
     assert "no OS keyring available" in proc.stderr
+
+
+def test_reset_needs_yes_without_a_terminal(cli: Cli, home: Path) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    refused = cli("sandbox", "reset")
+    assert refused.exit_code == 1 and "--yes" in refused.stderr
+    assert (home / "sandbox").exists()
+
+
+def test_tenant_flag_must_match_the_sandbox(cli: Cli, tenant: Tenant) -> None:
+    run = cli(
+        "azure", "register", "--portal", "emnify", "--yes", "--tenant", "00000000-0000-0000-0000-000000000001"
+    )
+    assert run.exit_code == 2 and "not the sandbox tenant" in run.stderr
+    assert run.mutating == [] and tenant.apps() == []

@@ -51,12 +51,25 @@ def serve(
 
 
 @app.command("reset")
-def reset(ctx: typer.Context) -> None:
-    """Delete the sandbox tenant: its apps, request log and stored sandbox credentials."""
+def reset(ctx: typer.Context, yes: opt.Yes = False) -> None:
+    """Delete the sandbox tenant: its apps, request log, and the stored credentials and records of its registrations."""
     deps = opt.deps_from(ctx)
 
     def body() -> int:
         from ssoctl.commands.sandbox import reset_sandbox_tenant
+        from ssoctl.errors import DeclinedError
+
+        if not yes:
+            if not deps.can_prompt():
+                raise DeclinedError("sandbox reset deletes stored sandbox credentials", hint="pass --yes")
+            answer = typer.prompt(
+                "Delete the sandbox tenant and its stored credentials? [y/N]",
+                default="n",
+                show_default=False,
+                err=True,
+            )
+            if answer.strip().lower() not in ("y", "yes"):
+                raise DeclinedError("cancelled: nothing was deleted")
 
         result = reset_sandbox_tenant(deps)
         if result.tenant_id is None:

@@ -18,8 +18,11 @@ def reveal(
     name: opt.Name = None,
     tenant: opt.Tenant = None,
     sandbox: opt.Sandbox = False,
+    output: opt.Output = OutputFormat.table,
 ) -> None:
     """Print a stored client secret to stdout (nothing else), e.g. to paste it into the portal.
+
+    With -o json: {"portal", "displayName", "tenantId", "clientId", "clientSecret"}.
 
     Example: ssoctl secrets reveal --portal emnify | xclip -selection clipboard
     """
@@ -28,8 +31,21 @@ def reveal(
     def body() -> int:
         from ssoctl.commands.reveal import reveal_secret
 
-        value = reveal_secret(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox)
-        typer.echo(value.reveal())
+        reg, creds = reveal_secret(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox)
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+
+            dump(
+                {
+                    "portal": reg.portal,
+                    "displayName": reg.display_name,
+                    "tenantId": creds.tenant_id,
+                    "clientId": creds.client_id,
+                    "clientSecret": creds.client_secret.reveal(),
+                }
+            )
+        else:
+            typer.echo(creds.client_secret.reveal())
         return 0
 
-    run_guarded(OutputFormat.table, body)
+    run_guarded(output, body)

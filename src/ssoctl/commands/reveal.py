@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from ssoctl.credentials import CredentialRef, Secret
+from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
 from ssoctl.portals import get_portal
 from ssoctl.spec import env_prefix
-from ssoctl.state import StateFile
+from ssoctl.state import Registration, StateFile
 from ssoctl.stores import open_store, parse_store
 
 
-def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool) -> Secret:
+def reveal_secret(
+    deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool
+) -> tuple[Registration, Credentials]:
     profile = get_portal(portal)
     state = StateFile(deps.home)
     if deps.sandbox_requested(sandbox):
@@ -39,4 +41,4 @@ def reveal_secret(deps: Deps, *, portal: str, name: str | None, tenant: str | No
             f"{held.store} no longer holds the client secret of {reg.display_name}",
             hint=f"make a new one: ssoctl azure register --portal {profile.name} --store {held.store}",
         )
-    return creds.client_secret
+    return reg, creds

@@ -46,6 +46,7 @@ def graph_session(
     deps: Deps, *, sandbox: bool, tenant: str | None, cloud: str | None
 ) -> Iterator[GraphSession]:
     """Yield a Graph session; the in-process sandbox server (if any) stops when it closes."""
+    flag_tenant = tenant
     tenant = tenant or deps.env.get("AZURE_TENANT_ID") or None
     chosen_cloud = resolve_cloud(cloud, deps.env)  # checked even for the sandbox: bad input is bad input
     server: Any = None
@@ -54,8 +55,14 @@ def graph_session(
         from ssoctl.sandbox import Faults, start_sandbox
 
         server = start_sandbox(deps.home, faults=Faults.from_env(deps.env))
+        if flag_tenant and flag_tenant.lower() != server.tenant_id:
+            server.stop()
+            raise UsageError(
+                f"--tenant {flag_tenant} is not the sandbox tenant ({server.tenant_id})",
+                hint="drop --tenant with --sandbox (the sandbox has one tenant), or drop --sandbox",
+            )
         base_url, credential, how = server.url, StaticToken(server.token), "sandbox"
-        tenant = None  # the sandbox has exactly one tenant
+        tenant = None  # the sandbox has exactly one tenant; AZURE_TENANT_ID is for real tenants
     else:
         from ssoctl.graph.auth import choose_sign_in
 
