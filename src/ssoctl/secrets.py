@@ -5,6 +5,7 @@ Today: expiry reminders for what ssoctl manages. Rotation and calendar export bu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,10 +25,15 @@ class Reminder:
 
     @property
     def text(self) -> str:
-        when = "expired" if self.days_left < 0 else f"expires in {self.days_left} day(s)"
+        if self.days_left <= 0:
+            return (
+                f"the client secret of {self.display_name} ({self.portal}) expired on {self.end:%Y-%m-%d}: "
+                f"run `ssoctl azure register --portal {self.portal}` for a new one and paste it into the portal"
+            )
         return (
-            f"the client secret of {self.display_name} ({self.portal}) {when}, on {self.end:%Y-%m-%d}: "
-            f"make a new one before then and paste it into the portal"
+            f"the client secret of {self.display_name} ({self.portal}) expires in {self.days_left} day(s), "
+            f"on {self.end:%Y-%m-%d}; once it has, `ssoctl azure register --portal {self.portal}` makes a "
+            "new one to paste into the portal"
         )
 
     def to_json(self) -> dict[str, object]:
@@ -50,7 +56,7 @@ def due_reminders(
         if reg.secret is None:
             continue
         end = reg.secret.end_datetime
-        days_left = (end - now).days
+        days_left = math.ceil((end - now).total_seconds() / 86400)  # a fresh 5-day secret: 5
         if days_left <= within_days:
             due.append(Reminder(reg.portal, reg.display_name, reg.secret.key_id, end, days_left))
     return sorted(due, key=lambda r: r.end)

@@ -47,6 +47,7 @@ def print_portal(portal: Portal, spec: AppSpec, *, as_json: bool) -> None:
     out.print(f"[bold]{escape(portal.title)}[/] — {escape(portal.summary)}")
     out.print(f"Guide: {escape(portal.guide)}\n")
     table = Table("setting", "value", box=None, header_style="bold")
+    table.columns[1].overflow = "fold"  # never cut a redirect URI short: it must be exact
     table.add_row("uniqueName", spec.unique_name)
     for field in FIELDS:
         if field.applies(spec):
