@@ -73,3 +73,8 @@ def test_parser_errors_are_one_line_or_json() -> None:
         )
         assert result.exit_code == 2, args
         assert json.loads(result.stdout)["error"]["code"] == "usage", args
+
+
+def test_group_without_arguments_prints_help_and_no_error() -> None:
+    result = CliRunner().invoke(app, ["azure"], env={"COLUMNS": "120"})
+    assert "register" in result.stdout and "error" not in result.stderr

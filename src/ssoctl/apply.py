@@ -9,6 +9,7 @@ exactly one place the user can reach, or the error says exactly where it is.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -143,21 +144,20 @@ def apply_plan(
     state.put(registration)
     result = ApplyResult(object_id=object_id, app_id=app_id)
     new = plan.new_secret
-    if new is None:
-        return result
-
-    issued = _add_password(graph, object_id, spec.unique_name, new.display_name, plan)
-    creds = Credentials(client_id=app_id, tenant_id=ref.tenant_id, client_secret=issued.text)
-    if store is not None:
-        _store_or_undo(graph, store, ref, creds, object_id, issued)
-    result.issued, result.stored_in = issued, new.store
-    held = HeldSecret(
-        key_id=issued.key_id,
-        end=graph_datetime(issued.end),
-        store=new.store,
-        display_name=new.display_name,
-    )
-    state.put(Registration(**{**registration.__dict__, "secret": held}))
+    if new is not None:
+        issued = _add_password(graph, object_id, spec.unique_name, new.display_name, plan)
+        creds = Credentials(client_id=app_id, tenant_id=ref.tenant_id, client_secret=issued.text)
+        if store is not None:
+            _store_or_undo(graph, store, ref, creds, object_id, issued)
+        result.issued, result.stored_in = issued, new.store
+        held = HeldSecret(
+            key_id=issued.key_id,
+            end=graph_datetime(issued.end),
+            store=new.store,
+            display_name=new.display_name,
+        )
+        registration = dataclasses.replace(registration, secret=held)
+    state.put(dataclasses.replace(registration, replaced=plan.replaced))
 
     for old in plan.retire:
         if old.on_app:

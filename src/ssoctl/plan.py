@@ -17,7 +17,8 @@ from ssoctl.portals.graph_permissions import describe
 from ssoctl.spec import AppSpec, OptionalClaim, Permission
 from ssoctl.state import HeldSecret
 
-SECRET_NAME_PREFIX = "ssoctl"  # every credential ssoctl creates starts with this: findable later
+SECRET_NAME_PREFIX = "ssoctl"
+NO_STORE = "none"  # --store none: the user took the secret when it was shown  # every credential ssoctl creates starts with this: findable later
 
 
 class Action(str, Enum):
@@ -49,6 +50,7 @@ class SecretStatus:
 
     held: HeldSecret | None  # the state record's secret, if any
     in_store: bool  # the store still holds a secret for this registration
+    replaced: tuple[str, ...] = ()  # keyIds replaced earlier but left on the app until they expire
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Plan:
     write_application: bool
     new_secret: NewSecret | None
     retire: tuple[RetiredSecret, ...]
+    replaced: tuple[str, ...] = ()  # what state.json remembers after apply (see SecretStatus)
 
     @property
     def has_changes(self) -> bool:
@@ -198,6 +201,40 @@ def _fmt_day(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else "unknown"
 
 
+def _earlier_replaced(
+    current: AppState | None, status: SecretStatus, now: datetime
+) -> tuple[list[Change], list[RetiredSecret], list[str]]:
+    """Secrets replaced earlier and kept for the portal: removed once expired, else kept in view."""
+    changes: list[Change] = []
+    retire: list[RetiredSecret] = []
+    keep: list[str] = []
+    for key_id in status.replaced:
+        found = current.password(key_id) if current else None
+        if found is None:
+            continue  # removed by hand: nothing left to track
+        if found.end is not None and found.end <= now:
+            retire.append(RetiredSecret(key_id, on_app=True, clear_store=None))
+            changes.append(
+                Change(
+                    Action.DELETE,
+                    "passwordCredentials",
+                    f"client secret {key_id} (replaced earlier, expired)",
+                )
+            )
+        else:
+            keep.append(key_id)
+            changes.append(Change(Action.NONE, "passwordCredentials", _kept_detail(key_id, found.end)))
+    return changes, retire, keep
+
+
+def _kept_detail(key_id: str, end: datetime | None) -> str:
+    return (
+        f"client secret {key_id} (replaced) stays until it expires {_fmt_day(end)}, as the portal may "
+        "still use it; ssoctl removes it then (or remove it in the Entra admin center once the "
+        "portal has the new one)"
+    )
+
+
 def _secret_changes(
     spec: AppSpec,
     current: AppState | None,
@@ -205,14 +242,15 @@ def _secret_changes(
     store: str,
     now: datetime,
     tag: str,
-) -> tuple[list[Change], NewSecret | None, list[RetiredSecret]]:
-    """Decide whether a new client secret is needed, and which older ssoctl secret it replaces."""
+) -> tuple[list[Change], NewSecret | None, list[RetiredSecret], list[str]]:
+    """Decide whether a new client secret is needed, and what becomes of the older ones."""
+    changes, retire, keep = _earlier_replaced(current, status, now)
     held = status.held
     on_app = current.password(held.key_id) if (current and held) else None
     end_on_app = on_app.end if on_app else None
     if held and on_app and status.in_store and held.store == store and end_on_app and end_on_app > now:
         detail = f"client secret {held.key_id} valid until {_fmt_day(end_on_app)}, held in {store}"
-        return [Change(Action.NONE, "passwordCredentials", detail)], None, []
+        return [Change(Action.NONE, "passwordCredentials", detail), *changes], None, retire, keep
 
     end = secret_end(now, spec.secret_days)
     name = f"{SECRET_NAME_PREFIX} {_fmt_day(now)} {tag}"
@@ -225,31 +263,28 @@ def _secret_changes(
         why = f"the stored secret {held.key_id} no longer exists on the app"
     elif not status.in_store:
         why = f"{held.store} no longer holds secret {held.key_id}"
+    elif held.store == NO_STORE:
+        why = f"storing a new secret in {store}; ssoctl never kept the one shown earlier"
     elif held.store != store:
         why = f"moving the secret from {held.store} to {store}"
     else:
         why = f"secret {held.key_id} expired {_fmt_day(end_on_app)}"
-    changes = [
+    changes.insert(
+        0,
         Change(
             Action.CREATE,
             "passwordCredentials",
             f"client secret {name!r}, expires {_fmt_day(end)}, stored in {store} ({why})",
-        )
-    ]
-    retire: list[RetiredSecret] = []
-    if held and on_app and end_on_app and end_on_app > now:
-        # Still valid, and the portal may still use it: removing it now would break sign-in
-        # until the new secret is pasted in. It stays until it expires (the overlap).
-        changes.append(
-            Change(
-                Action.NONE,
-                "passwordCredentials",
-                f"client secret {held.key_id} stays until it expires {_fmt_day(end_on_app)}: "
-                "the portal may still use it; remove it once the portal has the new one",
-            )
-        )
-    clear = held.store if (held and status.in_store and held.store != store) else None
-    expired_on_app = bool(on_app and not (end_on_app and end_on_app > now))
+        ),
+    )
+    valid_on_app = bool(held and on_app and end_on_app and end_on_app > now)
+    if held and valid_on_app:
+        # The portal may still use it: removing it now would break sign-in until the new one is
+        # pasted in. It stays until it expires (the overlap), and ssoctl removes it then.
+        keep.append(held.key_id)
+        changes.append(Change(Action.NONE, "passwordCredentials", _kept_detail(held.key_id, end_on_app)))
+    clear = held.store if (held and status.in_store and held.store not in (store, NO_STORE)) else None
+    expired_on_app = bool(on_app and not valid_on_app)
     if held and (expired_on_app or clear):
         retire.append(RetiredSecret(held.key_id, expired_on_app, clear))
     if held and expired_on_app:
@@ -258,7 +293,7 @@ def _secret_changes(
         changes.append(
             Change(Action.DELETE, clear, f"the value of client secret {held.key_id} (moved to {store})")
         )
-    return changes, new, retire
+    return changes, new, retire, keep
 
 
 def diff(
@@ -305,6 +340,6 @@ def diff(
                 )
             )
         write = bool(drift)
-    secret_changes, new, retire = _secret_changes(spec, current, status, store, now, tag)
+    secret_changes, new, retire, keep = _secret_changes(spec, current, status, store, now, tag)
     changes += secret_changes
-    return Plan(spec, current, tuple(changes), write, new, tuple(retire))
+    return Plan(spec, current, tuple(changes), write, new, tuple(retire), tuple(keep))

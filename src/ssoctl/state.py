@@ -47,6 +47,7 @@ class Registration:
     app_id: str
     object_id: str
     secret: HeldSecret | None = None
+    replaced: tuple[str, ...] = ()  # keyIds of replaced secrets left on the app until they expire
 
     @property
     def key(self) -> str:
@@ -70,6 +71,7 @@ class Registration:
             )
             if secret
             else None,
+            replaced=tuple(raw.get("replacedKeyIds", ())),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -89,6 +91,7 @@ class Registration:
             }
             if held
             else None,
+            "replacedKeyIds": list(self.replaced),
         }
 
 
@@ -108,6 +111,11 @@ class StateFile:
                 f"cannot read {self.path}: {exc}",
                 hint="fix or remove the file; it holds no secrets, only what ssoctl manages",
             ) from None
+        if isinstance(raw, dict) and isinstance(raw.get("version"), int) and raw["version"] > STATE_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer ssoctl (state version {raw['version']})",
+                hint="upgrade ssoctl; this version will not rewrite the file",
+            )
         try:
             regs = [Registration.from_json(r) for r in raw.get("registrations", {}).values()]
         except (AttributeError, KeyError, TypeError) as exc:

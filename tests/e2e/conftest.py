@@ -12,6 +12,7 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +76,14 @@ class Cli:
     terminal: bool = False
     answer: str = ""
     faults: str = ""  # SSOCTL_SANDBOX_FAULTS for in-process --sandbox runs
+    days_later: int = 0  # ssoctl's clock runs this many days ahead (the sandbox's does not)
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, sandbox: bool = True) -> Run:
         env = {"SSOCTL_SANDBOX_FAULTS": self.faults, **(env or {})}
         full_env = {**os.environ, **env}
         deps = Deps(
             env=full_env,
+            clock=lambda: datetime.now(UTC) + timedelta(days=self.days_later),
             sleep=self.sleep,
             stdin_is_terminal=lambda: self.terminal,
         )

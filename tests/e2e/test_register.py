@@ -422,3 +422,91 @@ def test_reveal_as_json(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
     assert doc["clientId"] == tenant.app()["appId"] and doc["clientSecret"] == stored_secret(keyring_backend)
     missing = cli("secrets", "reveal", "--portal", "emnify", "--name", "nope", "-o", "json")
     assert missing.exit_code == 2 and missing.json()["error"]["code"] == "usage"
+
+
+def test_replaced_secret_stays_for_the_portal_and_goes_when_expired(
+    cli: Cli, tenant: Tenant, home: Path, tmp_path: Path
+) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0  # 180 days
+    (old,) = [p["keyId"] for p in tenant.app()["passwordCredentials"]]
+    moved = cli(
+        "azure",
+        "register",
+        "--portal",
+        "emnify",
+        "--yes",
+        "--secret-days",
+        "730",
+        "--store",
+        f"env-file:{tmp_path / 'e.env'}",
+    )
+    assert moved.exit_code == 0 and "stays until it expires" in moved.stdout
+    assert old in [p["keyId"] for p in tenant.app()["passwordCredentials"]]
+    (record,) = json.loads((home / "state.json").read_text())["registrations"].values()
+    assert record["replacedKeyIds"] == [old]
+    calm = cli(
+        "azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{tmp_path / 'e.env'}"
+    )
+    assert calm.mutating == []
+    cli.days_later = 200  # the old secret has expired, the new one has not
+    later = cli(
+        "azure",
+        "register",
+        "--portal",
+        "emnify",
+        "--yes",
+        "--store",
+        f"env-file:{tmp_path / 'e.env'}",
+        "-o",
+        "json",
+    )
+    assert later.exit_code == 0, later.stderr
+    assert [(c["action"], c["target"]) for c in later.json()["changes"] if c["action"] != "none"] == [
+        ("delete", "passwordCredentials")
+    ]
+    assert later.json()["secret"] is None
+    assert old not in [p["keyId"] for p in tenant.app()["passwordCredentials"]]
+    (record,) = json.loads((home / "state.json").read_text())["registrations"].values()
+    assert record["replacedKeyIds"] == []
+
+
+def test_from_store_none_to_keyring_deletes_nothing(cli: Cli, keyring_backend: MemoryKeyring) -> None:
+    assert (
+        cli("azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret").exit_code
+        == 0
+    )
+    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    assert run.exit_code == 0 and run.json()["warnings"] == []
+    assert [c for c in run.json()["changes"] if c["action"] == "delete"] == []
+    assert stored_secret(keyring_backend)
+    again = cli("azure", "register", "--portal", "emnify", "--yes", "--store", "none")
+    assert again.exit_code == 2  # moving to none would make a secret that nobody ever sees
+    shown = cli("azure", "register", "--portal", "emnify", "--yes", "--show-secret")
+    assert shown.exit_code == 0 and "none to show" in shown.stderr
+
+
+def test_end_of_input_at_the_prompt_cancels(cli: Cli, tenant: Tenant) -> None:
+    cli.terminal, cli.answer = True, ""
+    run = cli("azure", "register", "--portal", "emnify")
+    assert run.exit_code == 1 and "cancelled" in run.stderr
+    assert tenant.apps() == []
+
+
+def test_reveal_checks_its_tenant_flag(cli: Cli) -> None:
+    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    by_domain = cli("secrets", "reveal", "--portal", "emnify", "--tenant", "contoso.onmicrosoft.com")
+    assert by_domain.exit_code == 2 and "GUID" in by_domain.stderr
+    wrong = cli(
+        "secrets",
+        "reveal",
+        "--portal",
+        "emnify",
+        "--sandbox",
+        "--tenant",
+        "00000000-0000-0000-0000-000000000000",
+    )
+    assert wrong.exit_code == 2 and wrong.stdout == ""
+    domain_env = cli(
+        "secrets", "reveal", "--portal", "emnify", env={"AZURE_TENANT_ID": "contoso.onmicrosoft.com"}
+    )
+    assert domain_env.exit_code == 0 and domain_env.stdout.strip()

@@ -308,3 +308,10 @@ def test_failed_write_leaves_the_old_file_and_no_temp_file(d: Path, monkeypatch:
         store.save(REF, Credentials("cid-2", "tid-1", Secret("other")))
     assert path.read_text() == before
     assert [p.name for p in d.iterdir()] == ["x.env"]
+
+
+def test_crlf_file_keeps_its_line_endings(d: Path) -> None:
+    path = d / "win.env"
+    path.write_bytes(b"# top\r\nFOO=1\r\n")
+    EnvFileStore(path).save(REF, CREDS)
+    assert path.read_bytes().startswith(b"# top\r\nFOO=1\r\n")

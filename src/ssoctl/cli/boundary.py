@@ -14,7 +14,7 @@ from enum import Enum
 
 import typer
 
-from ssoctl.errors import EXIT_BUG, GraphError, SsoctlError
+from ssoctl.errors import EXIT_BUG, EXIT_FAILED, DeclinedError, GraphError, SsoctlError
 
 
 class OutputFormat(str, Enum):
@@ -49,6 +49,9 @@ def run_guarded(output: OutputFormat, body: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise typer.Exit(130) from None
+    except (EOFError, typer.Abort):  # Ctrl-D (or Ctrl-C in a Typer prompt) at a confirmation
+        _print_error(DeclinedError("cancelled: nothing was changed"), output)
+        raise typer.Exit(EXIT_FAILED) from None
     except typer.Exit:
         raise
     except Exception as exc:  # the boundary: anything else is a bug in ssoctl

@@ -149,7 +149,9 @@ class HelpGroup(_FastHelp, TyperGroup):
         try:
             code = run()
         except typer.TyperException as exc:
-            report_parse_error(exc, argv)
+            # No arguments: the help was already printed (as Typer does, without an error line).
+            if type(exc).__name__ != "NoArgsIsHelpError":
+                report_parse_error(exc, argv)
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("Aborted.\n")

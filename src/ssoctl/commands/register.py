@@ -14,7 +14,7 @@ from ssoctl.deps import Deps
 from ssoctl.errors import DeclinedError, StoreError, UsageError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
-from ssoctl.plan import Plan, SecretStatus, diff
+from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, slug
@@ -23,8 +23,6 @@ from ssoctl.stores import StoreSpec, open_store, parse_store
 from ssoctl.stores.base import Store
 
 from .session import graph_session
-
-NO_STORE = "none"
 
 
 @dataclass(frozen=True)
@@ -122,6 +120,7 @@ def _read_and_plan(
     current = AppState.from_json(raw) if raw else None
     record = state.get(ref.tenant_id, spec.unique_name)
     held = record.secret if record else None
+    replaced = record.replaced if record and current and record.app_id == current.app_id else ()
     try:
         in_store = _held_in_store(held, ref, current, deps, location)
     except StoreError:
@@ -131,7 +130,7 @@ def _read_and_plan(
     return diff(
         spec,
         current,
-        SecretStatus(held, in_store),
+        SecretStatus(held, in_store, replaced),
         store=location,
         now=deps.clock(),
         tag=random_tokens.token_hex(3),
@@ -149,11 +148,6 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     store_spec: StoreSpec = parse_store(opts.store or "keyring")
-    if store_spec.kind == NO_STORE and not opts.show_secret:
-        raise UsageError(
-            "--store none would keep the new secret nowhere",
-            hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
-        )
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
         tenant_id = session.tenant_id
@@ -162,12 +156,21 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             ui.notice(notice)
         location = store.location if store else NO_STORE
         ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
-        if not opts.plan_only:  # before anything in the tenant changes
-            state.preflight()
-            if store is not None:
-                store.preflight(ref)
+        # Before anything in the tenant changes (and for --plan too, so it tells the truth).
+        state.preflight()
+        if store is not None:
+            store.preflight(ref)
 
         plan = _read_and_plan(spec, session.graph, state, ref, location, deps, plan_only=opts.plan_only)
+        if store is None and plan.new_secret is not None and not opts.show_secret:
+            raise UsageError(
+                "--store none would keep the new secret nowhere",
+                hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
+            )
+        if opts.show_secret and plan.new_secret is None:
+            ui.notice(
+                "no new secret is made, so there is none to show: a value is shown only when it is created"
+            )
         ui.show_plan(plan, tenant_id, session.sandbox)
         outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox)
         if opts.plan_only or not plan.has_changes:

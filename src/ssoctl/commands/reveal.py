@@ -5,6 +5,7 @@ from __future__ import annotations
 from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
+from ssoctl.graph.auth import is_guid
 from ssoctl.portals import get_portal
 from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile
@@ -16,17 +17,32 @@ def reveal_secret(
 ) -> tuple[Registration, Credentials]:
     profile = get_portal(portal)
     state = StateFile(deps.home)
+    if tenant and not is_guid(tenant):
+        # state.json records tenants by ID; resolving a domain would need a Graph sign-in.
+        raise UsageError(
+            f"--tenant {tenant!r} is not a tenant ID",
+            hint="give the tenant's GUID (see `ssoctl azure register` output)",
+        )
     if deps.sandbox_requested(sandbox):
         from ssoctl.sandbox import existing_tenant_id
 
-        tenant = existing_tenant_id(deps.home)
-        if tenant is None:
+        sandbox_tenant = existing_tenant_id(deps.home)
+        if sandbox_tenant is None:
             raise UsageError(
                 "there is no sandbox tenant yet",
                 hint=f"register first: ssoctl azure register --portal {profile.name} --sandbox",
             )
+        if tenant and tenant.lower() != sandbox_tenant:
+            raise UsageError(
+                f"--tenant {tenant} is not the sandbox tenant ({sandbox_tenant})",
+                hint="drop --tenant or --sandbox",
+            )
+        tenant = sandbox_tenant
+    env_tenant = deps.env.get("AZURE_TENANT_ID") or None
+    if tenant is None and env_tenant and is_guid(env_tenant):  # a domain there is for sign-in only
+        tenant = env_tenant
     unique_name = profile.unique_name(name or profile.name)
-    reg = state.find(profile.name, unique_name, tenant or deps.env.get("AZURE_TENANT_ID") or None)
+    reg = state.find(profile.name, unique_name, tenant.lower() if tenant else None)
     held = reg.secret
     if held is None or held.store == "none":
         raise UsageError(

@@ -177,7 +177,7 @@ class EnvFileStore:
     def _read(self) -> str | None:
         path = self._target()
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_bytes().decode("utf-8")  # not read_text: keep CRLF line endings as they are
         except FileNotFoundError:
             return None
         except UnicodeDecodeError as exc:
