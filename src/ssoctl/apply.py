@@ -22,9 +22,6 @@ from ssoctl.plan import Plan
 from ssoctl.state import HeldSecret, Registration, StateFile
 from ssoctl.stores.base import Store
 
-# Graph answered in a way that does not say whether it acted: look before trying again.
-AMBIGUOUS_STATUSES = frozenset({0, 500, 502, 503, 504})
-
 
 @dataclass
 class ApplyResult:
@@ -65,13 +62,11 @@ def _write_application(plan: Plan, graph: GraphApi) -> tuple[str, str]:
 
 
 def _add_password(graph: GraphApi, object_id: str, unique_name: str, name: str, plan: Plan) -> IssuedSecret:
-    """addPassword, and if Graph's answer was ambiguous, remove any secret it may have made anyway."""
+    """addPassword, and if Graph's answer left it open, remove any secret it may have made anyway."""
     assert plan.new_secret is not None
     try:
         return graph.add_password(object_id, name, plan.new_secret.end)
-    except GraphError as exc:
-        if not isinstance(exc, GraphOutcomeUnknown) and exc.status not in AMBIGUOUS_STATUSES:
-            raise
+    except GraphOutcomeUnknown as exc:  # the client decides when Graph may have acted
         raw = graph.get_application(unique_name)
         leftovers = (
             [p.key_id for p in AppState.from_json(raw).passwords if p.display_name == name] if raw else []

@@ -5,7 +5,6 @@ Pure functions of the environment mapping, so tests pass a dict instead of patch
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,7 +91,3 @@ def ssoctl_home(env: Mapping[str, str]) -> Path:
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def current_env() -> Mapping[str, str]:
-    return os.environ

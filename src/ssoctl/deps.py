@@ -55,7 +55,6 @@ class Deps:
     sleep: Callable[[float], None] = time.sleep
     graph_factory: GraphFactory = sdk_graph
     stdin_is_terminal: Callable[[], bool] = _stdin_is_terminal
-    read_line: Callable[[], str] = field(default_factory=lambda: sys.stdin.readline)
 
     @property
     def home(self) -> Path:

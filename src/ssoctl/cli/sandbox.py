@@ -62,13 +62,9 @@ def reset(ctx: typer.Context, yes: opt.Yes = False) -> None:
         if not yes:
             if not deps.can_prompt():
                 raise DeclinedError("sandbox reset deletes stored sandbox credentials", hint="pass --yes")
-            answer = typer.prompt(
-                "Delete the sandbox tenant and its stored credentials? [y/N]",
-                default="n",
-                show_default=False,
-                err=True,
-            )
-            if answer.strip().lower() not in ("y", "yes"):
+            from ssoctl.views.console import ask_yes
+
+            if not ask_yes("Delete the sandbox tenant and its stored credentials?"):
                 raise DeclinedError("cancelled: nothing was deleted")
 
         result = reset_sandbox_tenant(deps)

@@ -71,25 +71,32 @@ def reveal_command(spec: AppSpec, tenant_id: str, sandbox: bool) -> str:
     return f"ssoctl secrets reveal --portal {spec.portal}{name}{where}"
 
 
+def _store_at(deps: Deps, location: str) -> Store | None:
+    """The store a state.json location names (`keyring`, `env-file:/abs`); None for `none`."""
+    opened, _ = open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
+    return opened
+
+
 def _held_in_store(
-    held: HeldSecret | None, ref: CredentialRef, current: AppState | None, deps: Deps, requested: str
+    held: HeldSecret | None, ref: CredentialRef, current: AppState | None, deps: Deps, requested: Store | None
 ) -> bool:
     """Does the store named in state.json still hold this app's secret? (`none`: the user does.)
 
     An unreadable *other* store counts as not holding it (the secret then moves to the requested
-    store); an unreadable requested store is an error the user must fix first.
+    store); the requested store already passed its preflight, so its errors are real ones.
     """
     if held is None or current is None:
         return False
     if held.store == NO_STORE:
         return True
-    try:
-        store, _ = open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
-        creds = store.load(ref) if store else None
-    except StoreError:
-        if held.store == requested:
-            raise
-        return False
+    if requested is not None and held.store == requested.location:
+        creds = requested.load(ref)
+    else:
+        try:
+            other = _store_at(deps, held.store)
+            creds = other.load(ref) if other else None
+        except StoreError:
+            return False
     return creds is not None and creds.client_id == current.app_id
 
 
@@ -110,10 +117,8 @@ def _read_and_plan(
     graph: GraphApi,
     state: StateFile,
     ref: CredentialRef,
-    location: str,
+    store: Store | None,
     deps: Deps,
-    *,
-    plan_only: bool,
 ) -> Plan:
     """One Graph read, ssoctl's record and the store's contents → the plan (a pure diff)."""
     raw = graph.get_application(spec.unique_name)
@@ -121,17 +126,12 @@ def _read_and_plan(
     record = state.get(ref.tenant_id, spec.unique_name)
     held = record.secret if record else None
     replaced = record.replaced if record and current and record.app_id == current.app_id else ()
-    try:
-        in_store = _held_in_store(held, ref, current, deps, location)
-    except StoreError:
-        if not plan_only:
-            raise
-        in_store = False  # --plan still shows what it can; apply would stop on the store first
+    in_store = _held_in_store(held, ref, current, deps, store)
     return diff(
         spec,
         current,
         SecretStatus(held, in_store, replaced),
-        store=location,
+        store=store.location if store else NO_STORE,
         now=deps.clock(),
         tag=random_tokens.token_hex(3),
     )
@@ -154,14 +154,13 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         store, notice = open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         if notice:
             ui.notice(notice)
-        location = store.location if store else NO_STORE
         ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
         # Before anything in the tenant changes (and for --plan too, so it tells the truth).
         state.preflight()
         if store is not None:
             store.preflight(ref)
 
-        plan = _read_and_plan(spec, session.graph, state, ref, location, deps, plan_only=opts.plan_only)
+        plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
         if store is None and plan.new_secret is not None and not opts.show_secret:
             raise UsageError(
                 "--store none would keep the new secret nowhere",
@@ -179,7 +178,7 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         _confirm(opts, deps, ui)
 
         def store_at(where: str) -> Store:
-            opened, _ = open_store(parse_store(where), home=deps.home, sandbox=False, env=deps.env)
+            opened = _store_at(deps, where)
             if opened is None:
                 raise StoreError(f"cannot open store {where}")
             return opened

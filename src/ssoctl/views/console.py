@@ -16,3 +16,9 @@ def stdout_console() -> Console:
 
 def stderr_console() -> Console:
     return Console(file=sys.stderr, theme=THEME, highlight=False, soft_wrap=True)
+
+
+def ask_yes(question: str) -> bool:
+    """Ask on stderr (stdout may be a JSON document); only y/yes applies. EOF raises EOFError."""
+    answer = stderr_console().input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")

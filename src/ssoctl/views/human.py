@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from ssoctl.commands.register import RegisterOutcome
 from ssoctl.plan import Plan
-from ssoctl.views.console import stderr_console, stdout_console
+from ssoctl.views.console import ask_yes, stderr_console, stdout_console
 
 
 class HumanRegisterUI:
@@ -37,8 +37,7 @@ class HumanRegisterUI:
             self.out.print("\nNo changes: the app registration and its secret are as the portal needs them.")
 
     def confirm(self, question: str) -> bool:
-        answer = self.err.input(f"{question} Only 'yes' applies: ")
-        return answer.strip().lower() in ("y", "yes")
+        return ask_yes(question)
 
 
 def render_register(

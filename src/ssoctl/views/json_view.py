@@ -73,7 +73,6 @@ class JsonRegisterUI:
         return None
 
     def confirm(self, question: str) -> bool:
-        from ssoctl.views.console import stderr_console
+        from ssoctl.views.console import ask_yes
 
-        answer = stderr_console().input(f"{question} Only 'yes' applies: ")
-        return answer.strip().lower() in ("y", "yes")
+        return ask_yes(question)
