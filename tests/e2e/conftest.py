@@ -95,6 +95,10 @@ class Cli:
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr, log[before:])
 
+    def register(self, *args: str, env: dict[str, str] | None = None, sandbox: bool = True) -> Run:
+        """`ssoctl azure register --portal emnify ARGS` (plus --sandbox unless told otherwise)."""
+        return self("azure", "register", "--portal", "emnify", *args, env=env, sandbox=sandbox)
+
 
 @pytest.fixture
 def home() -> Path:

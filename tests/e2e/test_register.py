@@ -48,7 +48,7 @@ def assert_is_the_guide(app: dict) -> None:
 def test_fresh_register_builds_the_guide_in_four_requests(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path
 ) -> None:
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 0, run.stderr
     assert [(r["method"], r["status"]) for r in run.served] == [
         ("GET", 404),
@@ -77,9 +77,9 @@ def test_fresh_register_builds_the_guide_in_four_requests(
 
 
 def test_second_run_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     secret = stored_secret(keyring_backend)
-    again = cli("azure", "register", "--portal", "emnify", "--yes")
+    again = cli.register("--yes")
     assert again.exit_code == 0, again.stderr
     assert len(again.served) == 1 and again.mutating == []
     assert "No changes" in again.stdout
@@ -89,7 +89,7 @@ def test_second_run_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: M
 
 
 def test_drift_is_planned_then_repaired(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     app = tenant.app()
     status, _ = tenant.call(
         "PATCH",
@@ -103,11 +103,11 @@ def test_drift_is_planned_then_repaired(cli: Cli, tenant: Tenant, keyring_backen
         },
     )
     assert status == 204
-    plan = cli("azure", "register", "--portal", "emnify", "--plan")
+    plan = cli.register("--plan")
     assert plan.exit_code == 0 and plan.mutating == []
     assert "~ signInAudience" in plan.stdout and "AzureADMyOrg → AzureADMultipleOrgs" in plan.stdout
     assert "~ web.redirectUris" in plan.stdout and "~ web.implicitGrantSettings" in plan.stdout
-    fixed = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    fixed = cli.register("--yes", "-o", "json")
     assert fixed.exit_code == 0, fixed.stderr
     assert [(r["method"], r["status"]) for r in fixed.mutating] == [("PATCH", 204)]
     assert {c["target"] for c in fixed.json()["changes"] if c["action"] == "update"} == {
@@ -121,7 +121,7 @@ def test_drift_is_planned_then_repaired(cli: Cli, tenant: Tenant, keyring_backen
 
 
 def test_plan_changes_nothing(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path) -> None:
-    run = cli("azure", "register", "--portal", "emnify", "--plan")
+    run = cli.register("--plan")
     assert run.exit_code == 0, run.stderr
     assert run.mutating == [] and len(run.served) == 1
     assert (
@@ -138,13 +138,13 @@ def test_store_failure_leaves_no_credential_behind(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 ) -> None:
     keyring_backend.writes_left = 2  # the preflight probe succeeds, then the save fails part-way
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 1
     assert "removed from the app again" in run.stderr
     assert tenant.app()["passwordCredentials"] == []
     assert keyring_backend.entries == {}
     # Fixed keyring: the next run makes the secret, with no leftovers from the failed one.
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 0, run.stderr
     assert len(tenant.app()["passwordCredentials"]) == 1
 
@@ -153,14 +153,14 @@ def test_locked_keyring_fails_before_any_change(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 ) -> None:
     keyring_backend.locked = True
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 1 and run.requests == []
     assert "error:" in run.stderr and "\n" not in run.stderr.split("error:")[1].split("hint:")[0].strip()
     assert tenant.apps() == []
 
 
 def test_json_contract(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    run = cli.register("--yes", "-o", "json")
     assert run.exit_code == 0, run.stderr
     doc = run.json()
     for key in ("portal", "tenantId", "appId", "objectId", "changes", "secret", "nextSteps", "reminders"):
@@ -176,23 +176,19 @@ def test_json_contract(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring)
 def test_show_secret_prints_it_once_with_store_none(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 ) -> None:
-    run = cli(
-        "azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret", "-o", "json"
-    )
+    run = cli.register("--yes", "--store", "none", "--show-secret", "-o", "json")
     assert run.exit_code == 0, run.stderr
     secret = run.json()["secret"]
     assert len(secret["secretText"]) >= 16 and secret["store"] == "none"
     assert keyring_backend.entries == {}
-    again = cli(
-        "azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret", "-o", "json"
-    )
+    again = cli.register("--yes", "--store", "none", "--show-secret", "-o", "json")
     assert again.json()["secret"] is None and again.mutating == []
 
 
 def test_env_file_store_and_reveal(cli: Cli, tenant: Tenant, tmp_path: Path) -> None:
     env_file = tmp_path / "emnify.env"
     env_file.write_text("# keep me\nOTHER=1\n")
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    run = cli.register("--yes", "--store", f"env-file:{env_file}")
     assert run.exit_code == 0, run.stderr
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     text = env_file.read_text()
@@ -208,10 +204,10 @@ def test_env_file_store_and_reveal(cli: Cli, tenant: Tenant, tmp_path: Path) -> 
 def test_changing_store_moves_the_secret(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, tmp_path: Path
 ) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     old_key = tenant.app()["passwordCredentials"][0]["keyId"]
     env_file = tmp_path / "moved.env"
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    run = cli.register("--yes", "--store", f"env-file:{env_file}")
     assert run.exit_code == 0, run.stderr
     keys = [p["keyId"] for p in tenant.app()["passwordCredentials"]]
     assert len(keys) == 2 and old_key in keys  # the old one stays until it expires: the portal may use it
@@ -225,7 +221,7 @@ def test_sandbox_without_keyring_falls_back_to_a_private_file(
     from tests.e2e.conftest import Recorder
 
     cli = Cli(home=home, sleep=Recorder())
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 0, run.stderr
     fallback = home / "sandbox" / "credentials.env"
     assert "no OS keyring" in run.stderr and str(fallback) in run.stderr
@@ -237,14 +233,14 @@ def test_throttling_and_replication_delays_are_ridden_out(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 ) -> None:
     env = {"SSOCTL_SANDBOX_FAULTS": "throttle=2,replication=2,retry-after=3"}
-    run = cli("azure", "register", "--portal", "emnify", "--yes", env=env)
+    run = cli.register("--yes", env=env)
     assert run.exit_code == 0, run.stderr
     statuses = [r["status"] for r in run.requests]
     assert 429 in statuses and 404 in statuses[2:]
     assert 3 in cli.sleep.waits  # Retry-After honoured
     assert len(tenant.apps()) == 1 and len(tenant.app()["passwordCredentials"]) == 1
     stored_secret(keyring_backend)
-    again = cli("azure", "register", "--portal", "emnify", "--yes", env=env)
+    again = cli.register("--yes", env=env)
     assert again.exit_code == 0 and again.mutating == []
 
 
@@ -273,23 +269,23 @@ def test_bad_input_exits_2_and_changes_nothing(
 
 
 def test_bad_input_in_json_mode_is_a_json_error(cli: Cli) -> None:
-    run = cli("azure", "register", "--portal", "emnify", "--secret-days", "0", "--yes", "-o", "json")
+    run = cli.register("--secret-days", "0", "--yes", "-o", "json")
     assert run.exit_code == 2
     assert run.json()["error"]["code"] == "usage" and "--secret-days" in run.json()["error"]["message"]
 
 
 def test_without_terminal_and_without_yes_nothing_changes(cli: Cli, tenant: Tenant) -> None:
-    run = cli("azure", "register", "--portal", "emnify")
+    run = cli.register()
     assert run.exit_code == 1 and "--yes" in run.stderr
     assert run.mutating == [] and tenant.apps() == []
 
 
 def test_at_a_terminal_only_yes_applies(cli: Cli, tenant: Tenant) -> None:
     cli.terminal, cli.answer = True, "n\n"
-    assert cli("azure", "register", "--portal", "emnify").exit_code == 1
+    assert cli.register().exit_code == 1
     assert tenant.apps() == []
     cli.answer = "yes\n"
-    assert cli("azure", "register", "--portal", "emnify").exit_code == 0
+    assert cli.register().exit_code == 0
     assert len(tenant.apps()) == 1
 
 
@@ -299,11 +295,7 @@ def test_token_without_permission_exits_4(cli: Cli, tenant: Tenant, home: Path) 
     with start_sandbox(home) as srv:
         weak = issue_token(srv.tenant_id, scopes=("User.Read",))
         env = {"SSOCTL_GRAPH_ENDPOINT": srv.url, "SSOCTL_ACCESS_TOKEN": weak}
-        run = cli(
-            "azure",
-            "register",
-            "--portal",
-            "emnify",
+        run = cli.register(
             "--yes",
             "--store",
             "none",
@@ -317,7 +309,7 @@ def test_token_without_permission_exits_4(cli: Cli, tenant: Tenant, home: Path) 
 
 def test_not_signed_in_exits_4(cli: Cli) -> None:
     env = {"PATH": "/nonexistent", "SSOCTL_GRAPH_ENDPOINT": "http://127.0.0.1:9"}
-    run = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+    run = cli.register("--yes", env=env, sandbox=False)
     assert run.exit_code == 4 and "SSOCTL_ACCESS_TOKEN" in run.stderr
 
 
@@ -329,10 +321,10 @@ def test_reveal_without_registration_is_usage_error(cli: Cli) -> None:
 def test_reveal_picks_between_tenants(cli: Cli, tmp_path: Path, keyring_backend: MemoryKeyring) -> None:
     from ssoctl.sandbox import start_sandbox
 
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     with start_sandbox(tmp_path / "other-tenant") as other:
         env = {"SSOCTL_GRAPH_ENDPOINT": other.url, "SSOCTL_ACCESS_TOKEN": other.token}
-        assert cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False).exit_code == 0
+        assert cli.register("--yes", env=env, sandbox=False).exit_code == 0
         other_tenant = other.tenant_id
     ambiguous = cli("secrets", "reveal", "--portal", "emnify")
     assert ambiguous.exit_code == 2 and "--tenant" in ambiguous.stderr and ambiguous.stdout == ""
@@ -347,24 +339,22 @@ def test_tenant_secret_lifetime_policy_is_explained(
     cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 ) -> None:
     cli.faults = ",".join(filter(None, [cli.faults, "max-password-days=90"]))
-    refused = cli("azure", "register", "--portal", "emnify", "--yes")
+    refused = cli.register("--yes")
     assert refused.exit_code == 1
     assert "CredentialInvalidLifetimeAsPerAppPolicy" in refused.stderr and "--secret-days" in refused.stderr
     assert tenant.app()["passwordCredentials"] == [] and keyring_backend.entries == {}
-    fixed = cli("azure", "register", "--portal", "emnify", "--yes", "--secret-days", "90")
+    fixed = cli.register("--yes", "--secret-days", "90")
     assert fixed.exit_code == 0, fixed.stderr
     assert len(tenant.app()["passwordCredentials"]) == 1
 
 
 def test_short_lived_secret_comes_with_a_reminder(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSOCTL_NO_REMINDERS")
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "--secret-days", "10", "-o", "json")
+    run = cli.register("--yes", "--secret-days", "10", "-o", "json")
     (reminder,) = run.json()["reminders"]
     assert reminder["portal"] == "emnify" and reminder["daysLeft"] == 10
     assert reminder["keyId"] == run.json()["secret"]["keyId"]
-    quiet = cli(
-        "azure", "register", "--portal", "emnify", "--yes", "-o", "json", env={"SSOCTL_NO_REMINDERS": "1"}
-    )
+    quiet = cli.register("--yes", "-o", "json", env={"SSOCTL_NO_REMINDERS": "1"})
     assert quiet.json()["reminders"] == []
 
 
@@ -375,11 +365,7 @@ def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Pa
     env_file = tmp_path / "emnify.env"
     with start_sandbox(tmp_path / "production") as prod:
         env = {"SSOCTL_GRAPH_ENDPOINT": prod.url, "SSOCTL_ACCESS_TOKEN": prod.token}
-        run = cli(
-            "azure",
-            "register",
-            "--portal",
-            "emnify",
+        run = cli.register(
             "--yes",
             "--store",
             f"env-file:{env_file}",
@@ -388,7 +374,7 @@ def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Pa
         )
         assert run.exit_code == 0, run.stderr
     production = env_file.read_text()
-    tryout = cli("azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{env_file}")
+    tryout = cli.register("--yes", "--store", f"env-file:{env_file}")
     assert tryout.exit_code == 2 and "will not overwrite" in tryout.stderr and tryout.mutating == []
     assert tenant.apps() == []
     assert cli("sandbox", "reset", "--yes").exit_code == 0
@@ -398,14 +384,14 @@ def test_one_env_file_never_mixes_tenants(cli: Cli, tenant: Tenant, tmp_path: Pa
 def test_unusable_state_file_stops_before_any_change(cli: Cli, tenant: Tenant, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "state.json").write_text('{"registrations": {"x": {"portal": "emnify"}}}')
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    run = cli.register("--yes", "-o", "json")
     assert run.exit_code == 1 and run.json()["error"]["code"] == "store"
     assert run.mutating == [] and tenant.apps() == []
 
 
 def test_reveal_tells_default_and_named_registrations_apart(cli: Cli, keyring_backend: MemoryKeyring) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
-    named = cli("azure", "register", "--portal", "emnify", "--name", "emnify staging", "--yes")
+    assert cli.register("--yes").exit_code == 0
+    named = cli.register("--name", "emnify staging", "--yes")
     assert named.exit_code == 0
     assert "secrets reveal --portal emnify --name 'emnify staging' --sandbox" in named.stdout
     default = cli("secrets", "reveal", "--portal", "emnify", "--sandbox")
@@ -417,7 +403,7 @@ def test_reveal_tells_default_and_named_registrations_apart(cli: Cli, keyring_ba
 
 
 def test_reveal_as_json(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     doc = cli("secrets", "reveal", "--portal", "emnify", "--sandbox", "-o", "json").json()
     assert doc["clientId"] == tenant.app()["appId"] and doc["clientSecret"] == stored_secret(keyring_backend)
     missing = cli("secrets", "reveal", "--portal", "emnify", "--name", "nope", "-o", "json")
@@ -427,13 +413,9 @@ def test_reveal_as_json(cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
 def test_replaced_secret_stays_for_the_portal_and_goes_when_expired(
     cli: Cli, tenant: Tenant, home: Path, tmp_path: Path
 ) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0  # 180 days
+    assert cli.register("--yes").exit_code == 0  # 180 days
     (old,) = [p["keyId"] for p in tenant.app()["passwordCredentials"]]
-    moved = cli(
-        "azure",
-        "register",
-        "--portal",
-        "emnify",
+    moved = cli.register(
         "--yes",
         "--secret-days",
         "730",
@@ -444,16 +426,10 @@ def test_replaced_secret_stays_for_the_portal_and_goes_when_expired(
     assert old in [p["keyId"] for p in tenant.app()["passwordCredentials"]]
     (record,) = json.loads((home / "state.json").read_text())["registrations"].values()
     assert record["replacedKeyIds"] == [old]
-    calm = cli(
-        "azure", "register", "--portal", "emnify", "--yes", "--store", f"env-file:{tmp_path / 'e.env'}"
-    )
+    calm = cli.register("--yes", "--store", f"env-file:{tmp_path / 'e.env'}")
     assert calm.mutating == []
     cli.days_later = 200  # the old secret has expired, the new one has not
-    later = cli(
-        "azure",
-        "register",
-        "--portal",
-        "emnify",
+    later = cli.register(
         "--yes",
         "--store",
         f"env-file:{tmp_path / 'e.env'}",
@@ -471,29 +447,26 @@ def test_replaced_secret_stays_for_the_portal_and_goes_when_expired(
 
 
 def test_from_store_none_to_keyring_deletes_nothing(cli: Cli, keyring_backend: MemoryKeyring) -> None:
-    assert (
-        cli("azure", "register", "--portal", "emnify", "--yes", "--store", "none", "--show-secret").exit_code
-        == 0
-    )
-    run = cli("azure", "register", "--portal", "emnify", "--yes", "-o", "json")
+    assert cli.register("--yes", "--store", "none", "--show-secret").exit_code == 0
+    run = cli.register("--yes", "-o", "json")
     assert run.exit_code == 0 and run.json()["warnings"] == []
     assert [c for c in run.json()["changes"] if c["action"] == "delete"] == []
     assert stored_secret(keyring_backend)
-    again = cli("azure", "register", "--portal", "emnify", "--yes", "--store", "none")
+    again = cli.register("--yes", "--store", "none")
     assert again.exit_code == 2  # moving to none would make a secret that nobody ever sees
-    shown = cli("azure", "register", "--portal", "emnify", "--yes", "--show-secret")
+    shown = cli.register("--yes", "--show-secret")
     assert shown.exit_code == 0 and "none to show" in shown.stderr
 
 
 def test_end_of_input_at_the_prompt_cancels(cli: Cli, tenant: Tenant) -> None:
     cli.terminal, cli.answer = True, ""
-    run = cli("azure", "register", "--portal", "emnify")
+    run = cli.register()
     assert run.exit_code == 1 and "cancelled" in run.stderr
     assert tenant.apps() == []
 
 
 def test_reveal_checks_its_tenant_flag(cli: Cli) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     by_domain = cli("secrets", "reveal", "--portal", "emnify", "--tenant", "contoso.onmicrosoft.com")
     assert by_domain.exit_code == 2 and "GUID" in by_domain.stderr
     wrong = cli(

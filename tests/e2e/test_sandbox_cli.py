@@ -46,9 +46,9 @@ def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenan
         env = _read_exports(proc)
         assert env["SSOCTL_GRAPH_ENDPOINT"].startswith("http://127.0.0.1:")
         # The path a real tenant takes: SSOCTL_GRAPH_ENDPOINT + SSOCTL_ACCESS_TOKEN, no --sandbox.
-        run = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+        run = cli.register("--yes", env=env, sandbox=False)
         assert run.exit_code == 0, run.stderr
-        again = cli("azure", "register", "--portal", "emnify", "--yes", env=env, sandbox=False)
+        again = cli.register("--yes", env=env, sandbox=False)
         assert again.exit_code == 0 and again.mutating == [] and len(again.served) == 1
     finally:
         proc.send_signal(signal.SIGINT)
@@ -60,14 +60,14 @@ def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenan
 def test_reset_forgets_the_sandbox_tenant(
     cli: Cli, tenant: Tenant, home: Path, keyring_backend: MemoryKeyring
 ) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     assert keyring_backend.entries
     reset = cli("sandbox", "reset", "--yes")
     assert reset.exit_code == 0 and "emnify forgotten" in reset.stderr
     assert not (home / "sandbox").exists()
     assert keyring_backend.entries == {}
     assert cli("secrets", "reveal", "--portal", "emnify").exit_code == 2
-    run = cli("azure", "register", "--portal", "emnify", "--yes")
+    run = cli.register("--yes")
     assert run.exit_code == 0 and len(tenant.apps()) == 1
     assert cli("secrets", "reveal", "--portal", "emnify").exit_code == 0
 
@@ -90,15 +90,13 @@ def test_readme_command_in_a_fresh_process(home: Path) -> None:
 
 
 def test_reset_needs_yes_without_a_terminal(cli: Cli, home: Path) -> None:
-    assert cli("azure", "register", "--portal", "emnify", "--yes").exit_code == 0
+    assert cli.register("--yes").exit_code == 0
     refused = cli("sandbox", "reset")
     assert refused.exit_code == 1 and "--yes" in refused.stderr
     assert (home / "sandbox").exists()
 
 
 def test_tenant_flag_must_match_the_sandbox(cli: Cli, tenant: Tenant) -> None:
-    run = cli(
-        "azure", "register", "--portal", "emnify", "--yes", "--tenant", "00000000-0000-0000-0000-000000000001"
-    )
+    run = cli.register("--yes", "--tenant", "00000000-0000-0000-0000-000000000001")
     assert run.exit_code == 2 and "not the sandbox tenant" in run.stderr
     assert run.mutating == [] and tenant.apps() == []
