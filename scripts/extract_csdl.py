@@ -32,8 +32,14 @@ EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NAMESPACE = "microsoft.graph"
 ALIAS = "graph"
 
-# Entity types the sandbox serves now or will serve next (servicePrincipals and its neighbours).
-ROOT_ENTITY_TYPES = ("application", "organization", "servicePrincipal")
+# Entity types the sandbox serves: their bodies are validated and their reads are projected.
+ROOT_ENTITY_TYPES = (
+    "application",
+    "appRoleAssignment",
+    "oAuth2PermissionGrant",
+    "organization",
+    "servicePrincipal",
+)
 # Bound actions whose parameters the sandbox validates: (binding type, action name).
 ROOT_ACTIONS = (("application", "addPassword"), ("application", "removePassword"))
 # Annotation terms worth keeping per property: they tell the sandbox what a client may not set.

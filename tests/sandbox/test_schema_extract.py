@@ -36,7 +36,13 @@ def test_shipped_extract_is_current() -> None:
 
 def test_extract_has_what_the_sandbox_validates() -> None:
     data = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    assert {"application", "organization", "servicePrincipal"} <= set(data["entityTypes"])
+    assert {
+        "application",
+        "appRoleAssignment",
+        "oAuth2PermissionGrant",
+        "organization",
+        "servicePrincipal",
+    } <= set(data["entityTypes"])
     assert {"webApplication", "passwordCredential", "requiredResourceAccess"} <= set(data["complexTypes"])
     assert set(data["actions"]) == {"application.addPassword", "application.removePassword"}
     schema = load_schema()
@@ -44,3 +50,9 @@ def test_extract_has_what_the_sandbox_validates() -> None:
     assert props["identifierUris"].type == "Collection(Edm.String)" and not props["identifierUris"].nullable
     assert "id" in props  # inherited from entity
     assert schema.alternate_keys("application") == ["appId", "uniqueName"]
+    assert schema.alternate_keys("servicePrincipal") == ["appId"]
+    grant = schema.properties("oAuth2PermissionGrant")
+    assert not grant["clientId"].nullable and not grant["resourceId"].nullable
+    assert schema.properties("appRoleAssignment")["appRoleId"].type == "Edm.Guid"
+    assert schema.is_open("appRoleAssignment")  # a directoryObject
+    assert not schema.is_open("oAuth2PermissionGrant")  # an entity
