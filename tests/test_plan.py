@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ssoctl.graph.mapping import AppState, application_body
-from ssoctl.plan import Action, SecretStatus, diff, secret_end
+from ssoctl.plan import Action, SecretStatus, diff
 from ssoctl.portals import PortalOptions, get_portal
+from ssoctl.resources.current import TenantView
+from ssoctl.resources.password import secret_end
 from ssoctl.state import HeldSecret
 
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
@@ -36,7 +38,7 @@ def held(key: str = "key-1", store: str = "keyring", days: int = 100) -> HeldSec
 
 def plan_for(current: dict | None, status: SecretStatus, store: str = "keyring"):
     state = AppState.from_json(current) if current else None
-    return diff(SPEC, state, status, store=store, now=NOW, tag="abc123")
+    return diff(SPEC, TenantView(state), status, store=store, now=NOW, tag="abc123")
 
 
 def test_new_app_creates_everything_and_a_secret() -> None:
@@ -81,26 +83,26 @@ def test_secret_gone_from_store_is_replaced_and_old_one_kept_for_the_portal() ->
     current = app_json(passwords=[("key-1", NOW + timedelta(days=100))])
     plan = plan_for(current, SecretStatus(held(), in_store=False))
     assert plan.new_secret is not None
-    assert plan.retire == ()  # the portal may still use it: it stays until it expires
+    assert plan.secret.retire == ()  # the portal may still use it: it stays until it expires
     assert any("stays until it expires" in c.detail for c in plan.changes)
 
 
 def test_secret_deleted_in_portal_is_replaced() -> None:
     plan = plan_for(app_json(passwords=[]), SecretStatus(held(), in_store=True))
-    assert plan.new_secret is not None and plan.retire == ()
+    assert plan.new_secret is not None and plan.secret.retire == ()
 
 
 def test_expired_secret_is_replaced() -> None:
     current = app_json(passwords=[("key-1", NOW - timedelta(days=1))])
     plan = plan_for(current, SecretStatus(held(days=-1), in_store=True))
-    assert plan.new_secret is not None and plan.retire[0].key_id == "key-1"
+    assert plan.new_secret is not None and plan.secret.retire[0].key_id == "key-1"
 
 
 def test_changing_store_moves_the_secret() -> None:
     current = app_json(passwords=[("key-1", NOW + timedelta(days=100))])
     plan = plan_for(current, SecretStatus(held(), in_store=True), store="env-file:/tmp/x.env")
     assert plan.new_secret is not None and plan.new_secret.store == "env-file:/tmp/x.env"
-    assert [(r.on_app, r.clear_store) for r in plan.retire] == [(False, "keyring")]
+    assert [(r.on_app, r.clear_store) for r in plan.secret.retire] == [(False, "keyring")]
     assert [c.target for c in plan.changes if c.action is Action.DELETE] == ["keyring"]
 
 

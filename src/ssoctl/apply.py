@@ -1,26 +1,40 @@
-"""apply_plan: the only code that changes a tenant, in the order that keeps every secret held.
+"""apply_plan: the only code that changes a tenant. It walks the plan's steps in dependency order.
 
-Order: write the application (upsert by uniqueName, idempotent) → set `api://{appId}` once the
-appId exists → add the client secret → store it → record it in state.json → retire the secret it
-replaces. If storing fails, the new secret is removed from the app again, so a secret exists in
-exactly one place the user can reach, or the error says exactly where it is.
+A step runs once every step of the kinds it `needs` is done; steps that are ready together run at
+the same time (at most `concurrency`), e.g. the client secret beside the service principal, then
+the delegated grant beside the application permission. After each step, state.json records the
+IDs it made, so a run that stops half way (an error, Ctrl-C) leaves a record the next run builds
+on: steps already done are then planned as unchanged.
+
+One step failing stops new steps from starting; the ones under way finish; then the first error is
+raised. A Ctrl-C waits for the steps under way (each finishes or takes itself back) and is raised
+again, so the caller exits 130 with a consistent tenant.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
-from ssoctl.errors import GraphError, StoreError
+from ssoctl.credentials import CredentialRef, IssuedSecret
 from ssoctl.graph.api import GraphApi
-from ssoctl.graph.mapping import AppState, application_body, graph_datetime, identifier_uri
-from ssoctl.graph.retry import GraphOutcomeUnknown
+from ssoctl.graph.mapping import graph_datetime
 from ssoctl.plan import Plan
+from ssoctl.resources import APPLY
+from ssoctl.resources.base import (
+    GRANT,
+    PASSWORD,
+    ROLE_ASSIGNMENT,
+    SERVICE_PRINCIPAL,
+    ApplyContext,
+    Step,
+)
+from ssoctl.resources.current import TenantView
 from ssoctl.state import HeldSecret, Registration, StateFile
 from ssoctl.stores.base import Store
+
+DEFAULT_CONCURRENCY = 4
 
 
 @dataclass
@@ -32,86 +46,120 @@ class ApplyResult:
     issued: IssuedSecret | None = None
     stored_in: str | None = None
     warnings: list[str] = field(default_factory=list)
+    resources: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _write_application(plan: Plan, graph: GraphApi) -> tuple[str, str]:
-    """Upsert the app; on first creation also expose the API. Returns (objectId, appId)."""
-    spec, current = plan.spec, plan.current
-    if not plan.write_application:
-        assert current is not None
-        return current.object_id, current.app_id
-    created = graph.upsert_application(
-        spec.unique_name, application_body(spec, current.app_id if current else None)
-    )
-    if created is not None:
-        object_id, app_id = created["id"], created["appId"]
-        needs_uri = spec.expose_api
-    elif current is not None:
-        return current.object_id, current.app_id
-    else:
-        # It appeared between our read and our write (another run?): the upsert updated it.
-        raw = graph.get_application(spec.unique_name)
-        if raw is None:
-            raise GraphError("the application vanished right after it was written", status=404)
-        state = AppState.from_json(raw)
-        object_id, app_id = state.object_id, state.app_id
-        needs_uri = spec.expose_api and identifier_uri(app_id) not in state.identifier_uris
-    if needs_uri:
-        graph.update_application(object_id, {"identifierUris": [identifier_uri(app_id)]})
-    return object_id, app_id
+def used_now(view: TenantView) -> dict[str, list[str]]:
+    """The IDs a registration uses as read from the tenant (before apply adds any)."""
+    used: dict[str, list[str]] = {}
+    if view.service_principal is not None:
+        sp = view.service_principal.object_id
+        used[SERVICE_PRINCIPAL] = [sp]
+        apis = {p.object_id for p in view.resource_principals.values()}
+        grants = [g.object_id for g in view.grants if g.client_id == sp and g.resource_id in apis]
+        roles = [a.object_id for a in view.assignments if a.principal_id == sp and a.resource_id in apis]
+        if grants:
+            used[GRANT] = grants
+        if roles:
+            used[ROLE_ASSIGNMENT] = roles
+    return used
 
 
-def _add_password(graph: GraphApi, object_id: str, unique_name: str, name: str, plan: Plan) -> IssuedSecret:
-    """addPassword, and if Graph's answer left it open, remove any secret it may have made anyway."""
-    assert plan.new_secret is not None
-    try:
-        return graph.add_password(object_id, name, plan.new_secret.end)
-    except GraphOutcomeUnknown as exc:  # the client decides when Graph may have acted
-        raw = graph.get_application(unique_name)
-        leftovers = (
-            [p.key_id for p in AppState.from_json(raw).passwords if p.display_name == name] if raw else []
+def _context(
+    plan: Plan, graph: GraphApi, store: Store | None, ref: CredentialRef, open_store: Callable[[str], Store]
+) -> ApplyContext:
+    view = plan.tenant
+    ctx = ApplyContext(graph=graph, current=view, store=store, ref=ref, open_store=open_store)
+    if view.app is not None:
+        ctx.object_id, ctx.app_id = view.app.object_id, view.app.app_id
+    if view.service_principal is not None:
+        ctx.service_principal_id = view.service_principal.object_id
+    for kind, ids in used_now(view).items():
+        for object_id in ids:
+            ctx.use(kind, object_id)
+    return ctx
+
+
+class _Recorder:
+    """Keeps state.json in step with apply: the registration's IDs after every finished step."""
+
+    def __init__(self, plan: Plan, ref: CredentialRef, state: StateFile, ctx: ApplyContext) -> None:
+        self.plan, self.ref, self.state, self.ctx = plan, ref, state, ctx
+
+    def __call__(self, step: Step) -> None:
+        ctx, spec = self.ctx, self.plan.spec
+        if not ctx.app_id:
+            return
+        previous = self.state.get(self.ref.tenant_id, spec.unique_name)
+        same_app = previous is not None and previous.app_id == ctx.app_id
+        secret = previous.secret if previous and same_app else None
+        replaced = previous.replaced if previous and same_app else ()
+        if step.resource == PASSWORD:
+            secret_plan = self.plan.secret
+            if ctx.issued is not None and secret_plan.new is not None:
+                secret = HeldSecret(
+                    key_id=ctx.issued.key_id,
+                    end=graph_datetime(ctx.issued.end),
+                    store=secret_plan.new.store,
+                    display_name=secret_plan.new.display_name,
+                )
+            replaced = secret_plan.replaced
+        self.state.put(
+            Registration(
+                portal=spec.portal,
+                display_name=spec.display_name,
+                unique_name=spec.unique_name,
+                tenant_id=self.ref.tenant_id,
+                app_id=ctx.app_id,
+                object_id=ctx.object_id,
+                secret=secret,
+                replaced=replaced,
+                resources={k: tuple(v) for k, v in sorted(ctx.used.items())},
+            )
         )
-        for key_id in leftovers:
-            graph.remove_password(object_id, key_id)
-        raise GraphError(
-            f"{exc.message}; adding the client secret may have half-happened, so ssoctl checked: "
-            + (f"removed {len(leftovers)} unheld secret(s) again" if leftovers else "none was created"),
-            status=exc.status,
-            graph_code=exc.graph_code,
-            request_id=exc.request_id,
-            hint="nothing secret was left behind; run the same command again",
-        ) from None
 
 
-def _store_or_undo(
-    graph: GraphApi,
-    store: Store,
-    ref: CredentialRef,
-    creds: Credentials,
-    object_id: str,
-    issued: IssuedSecret,
-) -> None:
-    try:
-        store.save(ref, creds)
-    except KeyboardInterrupt:
-        # Interrupted between Graph issuing the secret and the store holding it: take it back.
-        with contextlib.suppress(GraphError):
-            graph.remove_password(object_id, issued.key_id)
-        raise
-    except StoreError as exc:
+def _ready(pending: list[Step], running: dict[Future[None], Step]) -> list[Step]:
+    """Steps none of whose needed kinds still has a step pending or under way."""
+    unfinished = {s.resource for s in pending} | {s.resource for s in running.values()}
+    return [s for s in pending if not set(s.needs) & unfinished]
+
+
+def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], concurrency: int) -> None:
+    """Run steps as their needs allow: ready steps together (threads), a lone one inline."""
+    pending = list(steps)
+    running: dict[Future[None], Step] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssoctl-apply") as pool:
         try:
-            graph.remove_password(object_id, issued.key_id)
-        except GraphError as undo:
-            raise StoreError(
-                f"{exc.message}; and removing the new client secret {issued.key_id} from the app failed too "
-                f"({undo}). Nobody holds that secret: delete it in the Entra admin center → App registrations → "
-                f"{creds.client_id} → Certificates & secrets",
-                hint=exc.hint,
-            ) from None
-        raise StoreError(
-            f"{exc.message}. The new client secret was removed from the app again; nothing was left behind",
-            hint=exc.hint,
-        ) from None
+            while pending or running:
+                ready = _ready(pending, running) if failure is None else []
+                if len(ready) == 1 and not running:
+                    step = ready[0]
+                    pending.remove(step)
+                    APPLY[step.resource](step, ctx)
+                    record(step)
+                    continue
+                for step in ready:
+                    pending.remove(step)
+                    running[pool.submit(APPLY[step.resource], step, ctx)] = step
+                if not running:
+                    break  # a failure stopped the rest
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    step = running.pop(future)
+                    error = future.exception()
+                    if error is not None:
+                        failure = failure or error
+                    else:
+                        record(step)
+        except BaseException:  # Ctrl-C while waiting: the steps under way finish, then stop
+            for future, step in running.items():
+                if future.exception() is None:
+                    record(step)
+            raise
+    if failure is not None:
+        raise failure
 
 
 def apply_plan(
@@ -122,49 +170,17 @@ def apply_plan(
     ref: CredentialRef,
     state: StateFile,
     open_store: Callable[[str], Store],
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> ApplyResult:
     """Carry out `plan`. `store` None means `--store none`: the caller prints the secret once."""
-    spec = plan.spec
-    object_id, app_id = _write_application(plan, graph)
-    previous = state.get(ref.tenant_id, spec.unique_name)
-    registration = Registration(
-        portal=spec.portal,
-        display_name=spec.display_name,
-        unique_name=spec.unique_name,
-        tenant_id=ref.tenant_id,
-        app_id=app_id,
-        object_id=object_id,
-        secret=previous.secret if previous and previous.app_id == app_id else None,
+    ctx = _context(plan, graph, store, ref, open_store)
+    # Steps with nothing to do are done from the start: the IDs they stand for are read already.
+    _run([s for s in plan.steps if s.has_work], ctx, _Recorder(plan, ref, state, ctx), concurrency)
+    return ApplyResult(
+        object_id=ctx.object_id,
+        app_id=ctx.app_id,
+        issued=ctx.issued,
+        stored_in=ctx.stored_in,
+        warnings=list(ctx.warnings),
+        resources={k: list(v) for k, v in ctx.used.items()},
     )
-    state.put(registration)
-    result = ApplyResult(object_id=object_id, app_id=app_id)
-    new = plan.new_secret
-    if new is not None:
-        issued = _add_password(graph, object_id, spec.unique_name, new.display_name, plan)
-        creds = Credentials(client_id=app_id, tenant_id=ref.tenant_id, client_secret=issued.text)
-        if store is not None:
-            _store_or_undo(graph, store, ref, creds, object_id, issued)
-        result.issued, result.stored_in = issued, new.store
-        held = HeldSecret(
-            key_id=issued.key_id,
-            end=graph_datetime(issued.end),
-            store=new.store,
-            display_name=new.display_name,
-        )
-        registration = dataclasses.replace(registration, secret=held)
-    state.put(dataclasses.replace(registration, replaced=plan.replaced))
-
-    for old in plan.retire:
-        if old.on_app:
-            try:
-                graph.remove_password(object_id, old.key_id)
-            except GraphError as exc:
-                result.warnings.append(f"could not remove the replaced client secret {old.key_id}: {exc}")
-        if old.clear_store:
-            try:
-                open_store(old.clear_store).delete(ref)
-            except StoreError as exc:
-                result.warnings.append(
-                    f"could not delete the replaced secret from {old.clear_store}: {exc.message}"
-                )
-    return result

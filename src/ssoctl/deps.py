@@ -1,8 +1,10 @@
-"""The one place real I/O is chosen: environment, clock, sleep, terminal, Graph client factory.
+"""The one place real I/O is chosen: environment, clock, sleep, terminal, Graph client factory,
+sign-in and credential stores.
 
-Commands receive a `Deps`; tests build one with fakes (a recording sleep, a fixed clock) and pass
-it as `CliRunner().invoke(app, args, obj=deps)`. Heavy libraries are imported only inside the
-factories, so building a Deps costs nothing at start-up.
+Commands receive a `Deps`; tests build one with fakes (a recording sleep, a fixed clock, a store
+opener that hands out an in-memory store, a sign-in that returns a test credential) and pass it as
+`CliRunner().invoke(app, args, obj=deps)` instead of patching module globals. Heavy libraries are
+imported only inside the factories, so building a Deps costs nothing at start-up.
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ssoctl.config import env_flag, ssoctl_home
 from ssoctl.graph.api import GraphApi
+
+if TYPE_CHECKING:
+    from ssoctl.config import Cloud
+    from ssoctl.graph.auth import SignIn
+    from ssoctl.stores import StoreSpec
+    from ssoctl.stores.base import Store
 
 
 class GraphFactory(Protocol):
@@ -33,6 +41,32 @@ def sdk_graph(
     from ssoctl.graph.client import SdkGraph
 
     return SdkGraph(base_url, credential, sleep=sleep, tenant_hint=tenant_hint)
+
+
+class StoreOpener(Protocol):
+    def __call__(
+        self, spec: StoreSpec, *, home: Path, sandbox: bool, env: Mapping[str, str]
+    ) -> tuple[Store | None, str | None]: ...
+
+
+def open_real_store(
+    spec: StoreSpec, *, home: Path, sandbox: bool, env: Mapping[str, str]
+) -> tuple[Store | None, str | None]:
+    """Production stores: the OS keyring, env files (stores.open_store)."""
+    from ssoctl.stores import open_store
+
+    return open_store(spec, home=home, sandbox=sandbox, env=env)
+
+
+class SignInChooser(Protocol):
+    def __call__(self, env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) -> SignIn: ...
+
+
+def real_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) -> SignIn:
+    """Production sign-in: the environment's order (graph.auth.choose_sign_in)."""
+    from ssoctl.graph.auth import choose_sign_in
+
+    return choose_sign_in(env, cloud=cloud, tenant=tenant)
 
 
 def _utcnow() -> datetime:
@@ -55,6 +89,8 @@ class Deps:
     sleep: Callable[[float], None] = time.sleep
     graph_factory: GraphFactory = sdk_graph
     stdin_is_terminal: Callable[[], bool] = _stdin_is_terminal
+    open_store: StoreOpener = open_real_store
+    sign_in: SignInChooser = real_sign_in
 
     @property
     def home(self) -> Path:

@@ -78,3 +78,9 @@ class GraphError(SsoctlError):
     def __str__(self) -> str:
         rid = f" (request-id {self.request_id})" if self.request_id else ""
         return f"Microsoft Graph: {self.graph_code or self.status}: {self.message}{rid}"
+
+
+class BusyError(SsoctlError):
+    """Another ssoctl run holds SSOCTL_HOME: runs never interleave (INTERFACE.md)."""
+
+    code = "busy"

@@ -134,6 +134,7 @@ class AppSpec:
     expose_api: bool  # "Expose an API → Set": identifierUris = ["api://{appId}"]
     group_membership_claims: str | None = None  # None: ssoctl leaves the setting alone
     secret_days: int = SECRET_DAYS_DEFAULT
+    admin_consent: bool = False  # "Grant admin consent": service principal, grants, assignments
 
     def __post_init__(self) -> None:
         name = self.display_name.strip()
@@ -152,6 +153,13 @@ class AppSpec:
         for uri in self.redirect_uris:
             check_redirect_uri(uri)
         check_secret_days(self.secret_days)
+        if self.admin_consent:
+            unnamed = [p.id for p in self.permissions if p.type == "Scope" and not p.name]
+            if unnamed:
+                raise UsageError(
+                    f"delegated permission(s) {', '.join(unnamed)} need a name to be consented",
+                    hint="give each delegated permission its value, e.g. User.Read",
+                )
         object.__setattr__(self, "redirect_uris", tuple(dict.fromkeys(self.redirect_uris)))
         object.__setattr__(self, "optional_claims", tuple(sorted(set(self.optional_claims))))
         object.__setattr__(self, "permissions", tuple(sorted(set(self.permissions))))

@@ -1,9 +1,11 @@
 """ssoctl's own record of what it manages: `SSOCTL_HOME/state.json`.
 
-It holds no secret: per registration, the tenant, app IDs, and which client secret (keyId, expiry)
-sits in which store. That lets a re-run know the stored secret is still the app's valid one with
-a single Graph read, and lets later commands (`secrets status`, reminders, rotation) work without
-unlocking a keyring. Written atomically with mode 0600.
+It holds no secret: per registration, the tenant, app IDs, the IDs of every other resource ssoctl
+made or uses for it (service principal, grants, assignments), and which client secret (keyId,
+expiry) sits in which store. That lets a re-run know the stored secret is still the app's valid one
+with a single Graph read, and lets later commands (`secrets status`, reminders, rotation,
+unregister) work without unlocking a keyring. Written atomically with mode 0600; every
+read-modify-write holds `state.json.lock`, so two ssoctl processes never lose each other's records.
 """
 
 from __future__ import annotations
@@ -11,15 +13,44 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ssoctl.errors import StoreError, UsageError
+from ssoctl.errors import BusyError, StoreError, UsageError
+from ssoctl.files import LockBusy, exclusive_lock, write_private
 from ssoctl.graph.mapping import parse_graph_datetime
 
-STATE_VERSION = 1
+# 2: registrations gain `resources` (kind -> object IDs). Version 1 files are read as they are.
+STATE_VERSION = 2
+STATE_LOCK_WAIT = 10.0  # a state write takes milliseconds; this only guards against a stuck process
+RUN_LOCK_WAIT = 5.0  # INTERFACE.md: a second run "waits a few seconds for the first"
+
+
+@contextmanager
+def exclusive_run(
+    home: Path, *, command: str, wait: float = RUN_LOCK_WAIT, sleep: Callable[[float], None] = time.sleep
+) -> Iterator[None]:
+    """Hold SSOCTL_HOME for one command that changes things, from its first read to its last write.
+
+    A second run waits up to `wait` seconds, then exits 1 naming the run in progress. Without it,
+    two registers could both plan "add a secret", both add one, and both report the one they
+    stored, while only the last write survives.
+    """
+    lock = home / ".run.lock"
+    try:
+        with exclusive_lock(lock, wait=wait, sleep=sleep, note=f"pid {os.getpid()}: {command}"):
+            yield
+    except LockBusy as busy:
+        holder = str(busy) or "another process"
+        raise BusyError(
+            f"another ssoctl run is in progress ({holder})",
+            hint="wait for it to finish, then run the command again (it is safe to repeat)",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -48,6 +79,7 @@ class Registration:
     object_id: str
     secret: HeldSecret | None = None
     replaced: tuple[str, ...] = ()  # keyIds of replaced secrets left on the app until they expire
+    resources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> object IDs
 
     @property
     def key(self) -> str:
@@ -72,6 +104,7 @@ class Registration:
             if secret
             else None,
             replaced=tuple(raw.get("replacedKeyIds", ())),
+            resources={str(k): tuple(str(i) for i in v) for k, v in (raw.get("resources") or {}).items()},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -92,14 +125,28 @@ class Registration:
             if held
             else None,
             "replacedKeyIds": list(self.replaced),
+            "resources": {k: list(v) for k, v in sorted(self.resources.items())},
         }
 
 
 class StateFile:
     """Load-modify-save of state.json; every save replaces the file atomically (0600)."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, sleep: Callable[[float], None] | None = None) -> None:
         self.path = home / "state.json"
+        self._sleep = sleep
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = self.path.with_name("state.json.lock")
+        try:
+            with exclusive_lock(lock, wait=STATE_LOCK_WAIT, sleep=self._sleep or time.sleep):
+                yield
+        except LockBusy:
+            raise StoreError(
+                f"{lock} stayed locked for {STATE_LOCK_WAIT:.0f} s",
+                hint="another ssoctl process is stuck writing its state: end it, then run again",
+            ) from None
 
     def _load(self) -> dict[str, Registration]:
         try:
@@ -132,14 +179,16 @@ class StateFile:
         return self._load().get(f"{tenant_id}/{unique_name}")
 
     def put(self, reg: Registration) -> None:
-        regs = self._load()
-        regs[reg.key] = reg
-        self._save(regs)
+        with self._locked():
+            regs = self._load()
+            regs[reg.key] = reg
+            self._save(regs)
 
     def remove(self, reg: Registration) -> None:
-        regs = self._load()
-        if regs.pop(reg.key, None) is not None:
-            self._save(regs)
+        with self._locked():
+            regs = self._load()
+            if regs.pop(reg.key, None) is not None:
+                self._save(regs)
 
     def find(self, portal: str, unique_name: str, tenant_id: str | None) -> Registration:
         """The registration with this key (in `tenant_id` if given), or a UsageError saying how to
@@ -198,13 +247,4 @@ class StateFile:
             "version": STATE_VERSION,
             "registrations": {k: r.to_json() for k, r in sorted(regs.items())},
         }
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=2)
-                fh.write("\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private(self.path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))

@@ -19,9 +19,9 @@ from ssoctl.graph.auth import (
     GuardedCredential,
     StaticToken,
     choose_sign_in,
-    is_guid,
     token_claims,
 )
+from ssoctl.ids import is_guid
 from tests.graph.conftest import TENANT, make_jwt
 
 GLOBAL = CLOUDS["global"]

@@ -453,10 +453,24 @@ def test_tenant_from_organization(scripted: ScriptedGraph, make_graph: Any) -> N
 
 
 def test_close_is_idempotent(scripted: ScriptedGraph, credential: RecordingCredential) -> None:
+    import threading
+
     with SdkGraph(scripted.url, credential) as graph:
-        pass
+        session = graph._session()  # what the first request of a thread makes
     graph.close()
-    assert graph._loop.is_closed()
+    assert session.loop.is_closed() and graph._sessions == []
+    errors: list[BaseException] = []
+
+    def late_request() -> None:  # another thread, after close: no new session is opened
+        try:
+            graph._session()
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=late_request)
+    worker.start()
+    worker.join()
+    assert [str(e) for e in errors] == ["the Graph client is closed"]
 
 
 def test_unwrapped_credential_failure_is_auth_error(scripted: ScriptedGraph, make_graph: Any) -> None:

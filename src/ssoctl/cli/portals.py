@@ -42,7 +42,7 @@ def show_portal(
         from ssoctl.views.portals import print_portal
 
         portal = get_portal(name)
-        spec = portal.build_spec(PortalOptions(display_name=display_name))
+        spec = portal.build_spec(PortalOptions(display_name=display_name), for_display=True)
         print_portal(portal, spec, as_json=output is OutputFormat.json)
         return 0
 

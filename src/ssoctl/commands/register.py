@@ -1,13 +1,18 @@
-"""`ssoctl azure register`: portal → spec → read → plan → confirm → apply → store → next steps."""
+"""`ssoctl azure register`: portal → spec → read → plan → confirm → apply → store → next steps.
+
+The whole run holds SSOCTL_HOME (`state.exclusive_run`) from its first read to its last write, so
+two runs on one machine never plan against each other's half-done work.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets as random_tokens
 import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ssoctl.apply import ApplyResult, apply_plan
+from ssoctl.apply import ApplyResult, apply_plan, used_now
 from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
@@ -16,10 +21,11 @@ from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
+from ssoctl.resources import read_current
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, slug
-from ssoctl.state import HeldSecret, StateFile
-from ssoctl.stores import StoreSpec, open_store, parse_store
+from ssoctl.state import HeldSecret, StateFile, exclusive_run
+from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
 
 from .session import graph_session
@@ -48,6 +54,7 @@ class RegisterOutcome:
     plan: Plan
     tenant_id: str
     sandbox: bool
+    discovery_url: str = ""
     applied: bool = False
     result: ApplyResult | None = None
     next_steps: list[str] = field(default_factory=list)
@@ -73,7 +80,7 @@ def reveal_command(spec: AppSpec, tenant_id: str, sandbox: bool) -> str:
 
 def _store_at(deps: Deps, location: str) -> Store | None:
     """The store a state.json location names (`keyring`, `env-file:/abs`); None for `none`."""
-    opened, _ = open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
+    opened, _ = deps.open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
     return opened
 
 
@@ -120,16 +127,16 @@ def _read_and_plan(
     store: Store | None,
     deps: Deps,
 ) -> Plan:
-    """One Graph read, ssoctl's record and the store's contents → the plan (a pure diff)."""
-    raw = graph.get_application(spec.unique_name)
-    current = AppState.from_json(raw) if raw else None
+    """The tenant (one read per resource kind), ssoctl's record and the store → the plan (pure)."""
+    tenant = read_current(graph, spec)
+    current = tenant.app
     record = state.get(ref.tenant_id, spec.unique_name)
     held = record.secret if record else None
     replaced = record.replaced if record and current and record.app_id == current.app_id else ()
     in_store = _held_in_store(held, ref, current, deps, store)
     return diff(
         spec,
-        current,
+        tenant,
         SecretStatus(held, in_store, replaced),
         store=store.location if store else NO_STORE,
         now=deps.clock(),
@@ -148,10 +155,25 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     store_spec: StoreSpec = parse_store(opts.store or "keyring")
-    state = StateFile(deps.home)
+    state = StateFile(deps.home, sleep=deps.sleep)
+    if opts.plan_only:
+        return _register(opts, deps, ui, portal, spec, store_spec, state)
+    with exclusive_run(deps.home, command=f"ssoctl azure register --portal {portal.name}", sleep=deps.sleep):
+        return _register(opts, deps, ui, portal, spec, store_spec, state)
+
+
+def _register(
+    opts: RegisterOptions,
+    deps: Deps,
+    ui: RegisterUI,
+    portal: Portal,
+    spec: AppSpec,
+    store_spec: StoreSpec,
+    state: StateFile,
+) -> RegisterOutcome:
     with graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
         tenant_id = session.tenant_id
-        store, notice = open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
+        store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         if notice:
             ui.notice(notice)
         ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
@@ -171,8 +193,11 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
                 "no new secret is made, so there is none to show: a value is shown only when it is created"
             )
         ui.show_plan(plan, tenant_id, session.sandbox)
-        outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox)
+        discovery = session.discovery_url if portal.shows_discovery_url else ""
+        outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox, discovery)
         if opts.plan_only or not plan.has_changes:
+            if not opts.plan_only:
+                _note_resources(plan, state, tenant_id)
             return _finish(outcome, deps, state, plan.current.app_id if plan.current else None)
 
         _confirm(opts, deps, ui)
@@ -190,6 +215,17 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         return _finish(outcome, deps, state, outcome.result.app_id)
 
 
+def _note_resources(plan: Plan, state: StateFile, tenant_id: str) -> None:
+    """An unchanged run still brings ssoctl's record up to date with the IDs it read (a record
+    from an older ssoctl, or resources consented by hand): no request, only state.json."""
+    record = state.get(tenant_id, plan.spec.unique_name)
+    if record is None or plan.current is None or record.app_id != plan.current.app_id:
+        return
+    used = {k: tuple(v) for k, v in sorted(used_now(plan.tenant).items())}
+    if dict(record.resources) != used:
+        state.put(dataclasses.replace(record, resources=used))
+
+
 def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str | None) -> RegisterOutcome:
     spec = outcome.spec
     record = state.get(outcome.tenant_id, spec.unique_name)
@@ -202,6 +238,7 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 display_name=spec.display_name,
                 reveal_command=reveal_command(spec, outcome.tenant_id, outcome.sandbox),
                 secret_location=location if location != NO_STORE else None,
+                discovery_url=outcome.discovery_url,
             )
         )
         if not env_flag(deps.env, "SSOCTL_NO_REMINDERS"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
-from ssoctl.graph.auth import is_guid
+from ssoctl.ids import is_guid
 from ssoctl.portals import get_portal
 from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile
-from ssoctl.stores import open_store, parse_store
+from ssoctl.stores import parse_store
 
 
 def reveal_secret(
@@ -50,7 +50,7 @@ def reveal_secret(
             hint=f"create one: ssoctl azure register --portal {profile.name} (with --store keyring or env-file:PATH)",
         )
     ref = CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
-    store, _ = open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
+    store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
     creds = store.load(ref) if store else None
     if creds is None:
         raise StoreError(

@@ -7,14 +7,16 @@ records of that tenant and any keyring entries holding its secrets — otherwise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError
 from ssoctl.spec import env_prefix
-from ssoctl.state import StateFile
-from ssoctl.stores import open_store, parse_store
+from ssoctl.state import StateFile, exclusive_run
+from ssoctl.stores import parse_store
 
 
 @dataclass
@@ -28,15 +30,22 @@ def reset_sandbox_tenant(deps: Deps) -> ResetResult:
     from ssoctl.sandbox import existing_tenant_id, reset_sandbox, sandbox_dir
 
     home = deps.home
-    result = ResetResult(existing_tenant_id(home))
-    state = StateFile(home)
+    with exclusive_run(home, command="ssoctl sandbox reset", sleep=deps.sleep):
+        return _reset(deps, home, existing_tenant_id(home), sandbox_dir(home), reset_sandbox)
+
+
+def _reset(
+    deps: Deps, home: Path, tenant_id: str | None, folder: Path, reset_sandbox: Callable[[Path], object]
+) -> ResetResult:
+    result = ResetResult(tenant_id)
+    state = StateFile(home, sleep=deps.sleep)
     for reg in state.all():
         if reg.tenant_id != result.tenant_id:
             continue
         held = reg.secret
-        if held and held.store != "none" and not held.store.startswith(f"env-file:{sandbox_dir(home)}"):
+        if held and held.store != "none" and not held.store.startswith(f"env-file:{folder}"):
             try:
-                store, _ = open_store(parse_store(held.store), home=home, sandbox=False, env=deps.env)
+                store, _ = deps.open_store(parse_store(held.store), home=home, sandbox=False, env=deps.env)
                 if store is not None:
                     store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
             except StoreError as exc:

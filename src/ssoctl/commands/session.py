@@ -7,10 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ssoctl.config import graph_endpoint, resolve_cloud
+from ssoctl.config import Cloud, graph_endpoint, resolve_cloud
 from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.api import GraphApi
+from ssoctl.ids import is_guid
 
 
 @dataclass
@@ -19,7 +20,13 @@ class GraphSession:
     sandbox: bool
     signed_in_as: str  # how: "sandbox", "SSOCTL_ACCESS_TOKEN", "Azure CLI", ...
     requested_tenant: str | None
+    cloud: Cloud
     _tenant_id: str | None = None
+
+    @property
+    def discovery_url(self) -> str:
+        """The tenant's OpenID Connect metadata document (the portal's "Discovery Endpoint")."""
+        return f"{self.cloud.login}/{self.tenant_id}/v2.0/.well-known/openid-configuration"
 
     @property
     def tenant_id(self) -> str:
@@ -27,18 +34,13 @@ class GraphSession:
         if self._tenant_id is None:
             tid = self.graph.tenant_id()
             wanted = self.requested_tenant
-            if wanted and _looks_like_guid(wanted) and wanted.lower() != tid.lower():
+            if wanted and is_guid(wanted) and wanted.lower() != tid.lower():
                 raise UsageError(
                     f"signed in to tenant {tid}, but --tenant/AZURE_TENANT_ID says {wanted}",
                     hint="sign in to the tenant you mean, or drop --tenant",
                 )
             self._tenant_id = tid
         return self._tenant_id
-
-
-def _looks_like_guid(text: str) -> bool:
-    parts = text.split("-")
-    return [len(p) for p in parts] == [8, 4, 4, 4, 12]
 
 
 @contextmanager
@@ -64,15 +66,13 @@ def graph_session(
         base_url, credential, how = server.url, StaticToken(server.token), "sandbox"
         tenant = None  # the sandbox has exactly one tenant; AZURE_TENANT_ID is for real tenants
     else:
-        from ssoctl.graph.auth import choose_sign_in
-
         base_url = graph_endpoint(chosen_cloud, deps.env)
-        sign_in = choose_sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
+        sign_in = deps.sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
         credential, how = sign_in.credential, sign_in.description
     try:
         graph = deps.graph_factory(base_url, credential, sleep=deps.sleep, tenant_hint=tenant)
         try:
-            yield GraphSession(graph, server is not None, how, tenant)
+            yield GraphSession(graph, server is not None, how, tenant, chosen_cloud)
         finally:
             graph.close()
     finally:

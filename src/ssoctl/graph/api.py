@@ -11,6 +11,7 @@ and retry; nothing else is retried, and no retry can create a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -32,6 +33,8 @@ APPLICATION_SELECT = (
     "groupMembershipClaims",
     "passwordCredentials",
 )
+# What `list_service_principals` selects: enough to find an app's and an API's service principal.
+SERVICE_PRINCIPAL_SELECT = ("id", "appId", "displayName")
 
 
 class GraphApi(Protocol):
@@ -63,6 +66,50 @@ class GraphApi(Protocol):
 
     def remove_password(self, object_id: str, key_id: str) -> None:
         """`POST /applications/{id}/removePassword`; a keyId that is already gone is not an error."""
+        ...
+
+    def list_service_principals(self, app_ids: Sequence[str]) -> list[JSON]:
+        """`GET /servicePrincipals?$filter=appId in (…)&$select=SERVICE_PRINCIPAL_SELECT`, all pages.
+
+        One request finds both the app's own service principal and the APIs it needs consent for.
+        """
+        ...
+
+    def upsert_service_principal(self, app_id: str, body: JSON) -> JSON | None:
+        """`PATCH /servicePrincipals(appId='…')` + `Prefer: create-if-missing`: the created service
+        principal (201), or None when it existed (204). Retries the new app's replication lag."""
+        ...
+
+    def get_service_principal(self, app_id: str) -> JSON | None:
+        """`GET /servicePrincipals(appId='…')`; retries replication 404s, then raises."""
+        ...
+
+    def list_permission_grants(self, client_id: str) -> list[JSON]:
+        """`GET /oauth2PermissionGrants?$filter=clientId eq '…'`, all pages."""
+        ...
+
+    def create_permission_grant(self, body: JSON) -> JSON:
+        """`POST /oauth2PermissionGrants` (clientId, consentType, resourceId, scope)."""
+        ...
+
+    def update_permission_grant(self, grant_id: str, scope: str) -> None:
+        """`PATCH /oauth2PermissionGrants/{id}` with the whole new `scope`."""
+        ...
+
+    def delete_permission_grant(self, grant_id: str) -> None:
+        """`DELETE /oauth2PermissionGrants/{id}`; already gone is not an error."""
+        ...
+
+    def list_app_role_assignments(self, principal_id: str) -> list[JSON]:
+        """`GET /servicePrincipals/{id}/appRoleAssignments`: what this principal was granted."""
+        ...
+
+    def assign_app_role(self, resource_id: str, body: JSON) -> JSON:
+        """`POST /servicePrincipals/{resource}/appRoleAssignedTo` (principalId, resourceId, appRoleId)."""
+        ...
+
+    def delete_app_role_assignment(self, resource_id: str, assignment_id: str) -> None:
+        """`DELETE /servicePrincipals/{resource}/appRoleAssignedTo/{id}`; already gone is fine."""
         ...
 
     def close(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import shutil
 import time
 from collections.abc import Mapping
@@ -45,13 +44,8 @@ MICROSOFT_LOGIN_HOSTS = frozenset(
     }
 )
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # Refresh a cached token this many seconds before it expires.
 _EXPIRY_MARGIN = 300
-
-
-def is_guid(value: str | None) -> bool:
-    return bool(value) and _GUID.fullmatch(value or "") is not None
 
 
 def token_claims(token: str) -> dict[str, Any]:

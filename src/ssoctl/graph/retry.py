@@ -4,8 +4,9 @@ The rules (DESIGN.md "Eventual consistency is normal"):
 - 429 and 503: wait `Retry-After` (or 1 s, then 2 s), each wait capped at `max_wait`, at most
   `MAX_THROTTLE_RETRIES` times. Except addPassword on 503: Graph may have issued the secret, and
   a second call would issue another, so the caller raises `GraphOutcomeUnknown` instead.
-- 404 `Request_ResourceNotFound` on calls addressed by object id, and 400
-  `NoBackingApplicationObject`: the object was just created and has not replicated yet. Back off
+- 404 `Request_ResourceNotFound` on calls addressed by object id, 400
+  `NoBackingApplicationObject`, and (for writes that reference a just-created service principal)
+  400 "Not a valid reference update.": the object was just created and has not replicated yet. Back off
   exponentially from 0.5 s until `max_wait` seconds have been spent waiting in total.
 - Nothing else. Every loop is bounded.
 """
@@ -25,6 +26,8 @@ THROTTLE_DEFAULT_WAITS = (1.0, 2.0)
 
 RESOURCE_NOT_FOUND = "Request_ResourceNotFound"
 NO_BACKING_APPLICATION = "NoBackingApplicationObject"
+# Entra's answer to an app role assignment whose principal has not replicated yet.
+REFERENCE_NOT_REPLICATED = "not a valid reference update"
 
 
 class GraphOutcomeUnknown(GraphError):
@@ -81,13 +84,16 @@ def next_wait(
     *,
     by_object_id: bool,
     issues_secret: bool = False,
+    references_new_object: bool = False,
     max_wait: float = 60.0,
 ) -> float | None:
     """Seconds to wait before sending the same request again, or None to give up now.
 
     Updates `state` when it returns a wait. `by_object_id`: the URL names an object by its id, so
     a 404 may just be replication lag. `issues_secret`: addPassword, never repeated unless Graph
-    said it did nothing (429, 404).
+    said it did nothing (429, 404). `references_new_object`: the body names an object created
+    moments ago (a grant's clientId, an assignment's principalId), so Entra's "not a valid
+    reference" 400 is lag too.
     """
     if failure.status == 429 or (failure.status == 503 and not issues_secret):
         if state.throttle_retries >= MAX_THROTTLE_RETRIES:
@@ -101,8 +107,14 @@ def next_wait(
         state.waits.append(wait)
         return wait
 
-    replication = (failure.status == 404 and failure.code == RESOURCE_NOT_FOUND and by_object_id) or (
-        failure.status == 400 and failure.has_code(NO_BACKING_APPLICATION)
+    replication = (
+        (failure.status == 404 and failure.code == RESOURCE_NOT_FOUND and by_object_id)
+        or (failure.status == 400 and failure.has_code(NO_BACKING_APPLICATION))
+        or (
+            references_new_object
+            and failure.status == 400
+            and REFERENCE_NOT_REPLICATED in failure.message.lower()
+        )
     )
     if replication:
         remaining = max_wait - state.replication_waited

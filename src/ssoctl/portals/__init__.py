@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ssoctl.errors import UsageError
-from ssoctl.portals import emnify
+from ssoctl.portals import emnify, pingone
 from ssoctl.portals.base import NextStepContext, Portal, PortalOptions
 
-PORTALS: dict[str, Portal] = {p.name: p for p in (emnify.PORTAL,)}
+PORTALS: dict[str, Portal] = {p.name: p for p in (emnify.PORTAL, pingone.PORTAL)}
 
 __all__ = ["PORTALS", "NextStepContext", "Portal", "PortalOptions", "get_portal"]
 

@@ -24,6 +24,14 @@ KNOWN = {
 }
 
 
+API_NAMES = {MICROSOFT_GRAPH: "Microsoft Graph"}
+
+
+def api_name(resource_app_id: str) -> str:
+    """A person's name for an API (the resource of a permission), or its appId."""
+    return API_NAMES.get(resource_app_id.lower(), resource_app_id)
+
+
 def describe(resource_app_id: str, permission_id: str, kind: str) -> str:
     """A person's name for a permission, or its id when ssoctl does not know it."""
     known = KNOWN.get((resource_app_id, permission_id, kind))

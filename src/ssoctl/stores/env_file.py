@@ -11,15 +11,14 @@ with escapes.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import stat
 import tempfile
 from pathlib import Path
 
 from ssoctl.credentials import CredentialRef, Credentials, Secret
 from ssoctl.errors import StoreError, UsageError
+from ssoctl.files import write_private
 
 FILE_MODE = 0o600
 
@@ -193,35 +192,13 @@ class EnvFileStore:
 
     def _write(self, text: str) -> None:
         """Replace the file atomically with `text`: mode 0600 (never wider than it was), same owner."""
-        path = self._target()
         try:
-            old: os.stat_result | None = path.stat()
-        except OSError:
-            old = None
-        mode = FILE_MODE if old is None else stat.S_IMODE(old.st_mode) & FILE_MODE
-        tmp: str | None = None
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), mode)
-                if old is not None and hasattr(os, "fchown"):
-                    with contextlib.suppress(OSError):  # only root may give a file away
-                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-            tmp = None
-            _fsync_dir(path.parent)
+            write_private(self._target(), text.encode("utf-8"), keep_owner=True)
         except OSError as exc:
             raise StoreError(
                 f"cannot write the env file {self.path}: {exc.strerror or exc}",
                 hint="check the folder's free space and permissions, or choose another --store",
             ) from exc
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
 
     def _check_owner(self, ref: CredentialRef) -> None:
         """Refuse to touch keys that hold another tenant's credentials.
@@ -279,19 +256,3 @@ class EnvFileStore:
         new = rewrite(text, updates)
         if new != text:
             self._write(new)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

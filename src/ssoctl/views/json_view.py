@@ -34,7 +34,7 @@ def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[st
         }
         if show_secret:
             secret["secretText"] = issued.text.reveal()
-    return {
+    doc: dict[str, Any] = {
         "formatVersion": JSON_FORMAT_VERSION,
         "portal": outcome.portal.name,
         "displayName": outcome.spec.display_name,
@@ -50,6 +50,9 @@ def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[st
         "reminders": [r.to_json() for r in outcome.reminders],
         "warnings": list(result.warnings) if result else [],
     }
+    if outcome.discovery_url:
+        doc["discoveryUrl"] = outcome.discovery_url
+    return doc
 
 
 def error_document(exc: SsoctlError) -> dict[str, Any]:

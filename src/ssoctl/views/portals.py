@@ -8,8 +8,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from ssoctl.graph.mapping import application_body
-from ssoctl.plan import FIELDS
 from ssoctl.portals.base import Portal
+from ssoctl.portals.graph_permissions import api_name
+from ssoctl.resources.application import FIELDS
+from ssoctl.resources.consent import app_roles, delegated_scopes
 from ssoctl.spec import AppSpec
 from ssoctl.views.console import stdout_console
 from ssoctl.views.json_view import dump
@@ -25,8 +27,52 @@ def portal_document(portal: Portal, spec: AppSpec) -> dict[str, Any]:
         "application": application_body(spec, None)
         | ({"identifierUris": ["api://{appId}"]} if spec.expose_api else {}),
         "clientSecret": {"defaultDays": spec.secret_days, "stores": list(portal.stores)},
+        "adminConsent": _consent_document(spec),
         "troubleshooting": list(portal.troubleshooting),
     }
+
+
+def _consent_document(spec: AppSpec) -> dict[str, Any] | None:
+    """The consent objects register creates: Graph's shapes, with placeholders for new IDs."""
+    if not spec.admin_consent:
+        return None
+    return {
+        "servicePrincipal": {"appId": "{appId}"},
+        "oauth2PermissionGrants": [
+            {
+                "clientId": "{servicePrincipalId}",
+                "consentType": "AllPrincipals",
+                "resourceId": f"{{servicePrincipalId of {api_name(api)} ({api})}}",
+                "scope": " ".join(scopes),
+            }
+            for api, scopes in delegated_scopes(spec).items()
+        ],
+        "appRoleAssignments": [
+            {
+                "principalId": "{servicePrincipalId}",
+                "resourceId": f"{{servicePrincipalId of {api_name(role.resource_app_id)} ({role.resource_app_id})}}",
+                "appRoleId": role.id,
+                "permission": role.name,
+            }
+            for role in app_roles(spec)
+        ],
+    }
+
+
+def _consent_rows(spec: AppSpec) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if not spec.admin_consent:
+        return rows
+    rows.append(("servicePrincipal", "the app's enterprise application (created if missing)"))
+    for api, scopes in delegated_scopes(spec).items():
+        rows.append(
+            ("oauth2PermissionGrant", f"{api_name(api)}: {' '.join(scopes)} for all users (AllPrincipals)")
+        )
+    for role in app_roles(spec):
+        rows.append(
+            ("appRoleAssignment", f"{api_name(role.resource_app_id)}: {role.name} (application permission)")
+        )
+    return rows
 
 
 def print_portal_list(portals: list[Portal], *, as_json: bool) -> None:
@@ -53,6 +99,14 @@ def print_portal(portal: Portal, spec: AppSpec, *, as_json: bool) -> None:
         if field.applies(spec):
             table.add_row(field.target, escape(field.desired(spec, None)))
     table.add_row("passwordCredentials", f"one client secret, {spec.secret_days} days (--secret-days 1..730)")
+    for target, value in _consent_rows(spec):
+        table.add_row(target, escape(value))
+    if portal.redirect_uri_from_portal:
+        table.add_row("--redirect-uri", escape(f"required: copy it from {portal.redirect_uri_from_portal}"))
+    if portal.shows_discovery_url:
+        table.add_row(
+            "discoveryUrl", "{login}/{tenantId}/v2.0/.well-known/openid-configuration (printed by register)"
+        )
     table.add_row("stores", ", ".join(portal.stores))
     out.print(table)
     if portal.troubleshooting:

@@ -1,0 +1,127 @@
+"""Graph calls on `/applications`: read by uniqueName, upsert, update, and client secrets."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import warnings
+from datetime import datetime, timezone
+from typing import Any
+
+from kiota_abstractions.method import Method
+
+# The generated request builders call warnings.warn() in their class bodies (deprecated
+# per-builder RequestConfiguration classes): import the few ssoctl uses once, quietly, here.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    for _module in (
+        "msgraph.generated.applications.applications_request_builder",
+        "msgraph.generated.applications.item.application_item_request_builder",
+        "msgraph.generated.applications.item.add_password.add_password_request_builder",
+        "msgraph.generated.applications.item.remove_password.remove_password_request_builder",
+    ):
+        importlib.import_module(_module)
+    from msgraph.generated.applications_with_unique_name.applications_with_unique_name_request_builder import (
+        ApplicationsWithUniqueNameRequestBuilder,
+    )
+
+from ssoctl.credentials import IssuedSecret, Secret
+from ssoctl.graph.api import APPLICATION_SELECT, JSON
+from ssoctl.graph.errors import password_already_gone
+from ssoctl.graph.mapping import graph_datetime, parse_graph_datetime
+from ssoctl.graph.retry import GraphOutcomeUnknown
+from ssoctl.graph.transport import Call, GraphTransport, odata_key
+
+
+class ApplicationCalls(GraphTransport):
+    def _by_unique_name(self, unique_name: str) -> ApplicationsWithUniqueNameRequestBuilder:
+        return self._client.applications_with_unique_name(odata_key(unique_name))
+
+    def get_application(self, unique_name: str) -> JSON | None:
+        query = ApplicationsWithUniqueNameRequestBuilder.ApplicationsWithUniqueNameRequestBuilderGetQueryParameters(
+            select=list(APPLICATION_SELECT)
+        )
+        call = Call(
+            f"reading application {unique_name!r}", expect_body=True, accept=lambda f: f.status == 404
+        )
+        return self._get_json(call, lambda: self._get_info(self._by_unique_name(unique_name), query))
+
+    def upsert_application(self, unique_name: str, body: JSON) -> JSON | None:
+        call = Call(f"creating or updating application {unique_name!r}", expect_body=True)
+        raw = self._call(
+            call,
+            lambda: self._with_body(
+                self._by_unique_name(unique_name), Method.PATCH, body, headers={"Prefer": "create-if-missing"}
+            ),
+        )
+        return self._json(raw, f"application {unique_name!r}") if raw else None
+
+    def update_application(self, object_id: str, body: JSON) -> None:
+        call = Call(f"updating application {object_id}", expect_body=False, by_object_id=True)
+        self._call(
+            call,
+            lambda: self._with_body(
+                self._client.applications.by_application_id(object_id), Method.PATCH, body
+            ),
+        )
+
+    def add_password(self, object_id: str, display_name: str, end: datetime) -> IssuedSecret:
+        body = {"passwordCredential": {"displayName": display_name, "endDateTime": graph_datetime(end)}}
+        what = f"adding a client secret to application {object_id}"
+        call = Call(what, expect_body=True, by_object_id=True, issues_secret=True)
+        raw = self._call(
+            call,
+            lambda: self._with_body(
+                self._client.applications.by_application_id(object_id).add_password, Method.POST, body
+            ),
+        )
+        return _issued_secret(raw, display_name, end, what)
+
+    def remove_password(self, object_id: str, key_id: str) -> None:
+        call = Call(
+            f"removing client secret {key_id} from application {object_id}",
+            expect_body=False,
+            by_object_id=True,
+            accept=lambda f: password_already_gone(f, key_id),
+        )
+        self._call(
+            call,
+            lambda: self._with_body(
+                self._client.applications.by_application_id(object_id).remove_password,
+                Method.POST,
+                {"keyId": key_id},
+            ),
+        )
+
+
+def _issued_secret(raw: bytes | None, display_name: str, end: datetime, what: str) -> IssuedSecret:
+    # The body holds the secret text: never let it reach an exception, message or log.
+    try:
+        doc: Any = json.loads(raw or b"")
+    except ValueError:
+        doc = None
+    text = doc.get("secretText") if isinstance(doc, dict) else None
+    key_id = doc.get("keyId") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or not isinstance(text, str) or not isinstance(key_id, str):
+        raise GraphOutcomeUnknown(
+            f"{what}: Microsoft Graph answered without a readable secret",
+            status=200,
+            hint="a secret may have been created that nobody holds: look for credentials "
+            f"named {display_name!r} on the application and remove them",
+        ) from None
+    end_text = doc.get("endDateTime")
+    try:
+        end_at = parse_graph_datetime(end_text) if isinstance(end_text, str) else end
+    except ValueError:
+        end_at = end
+    if end_at.tzinfo is None:
+        end_at = end_at.replace(tzinfo=timezone.utc)
+    name = doc.get("displayName")
+    hint = doc.get("hint")
+    return IssuedSecret(
+        key_id=key_id,
+        display_name=name if isinstance(name, str) else display_name,
+        end=end_at,
+        hint=hint if isinstance(hint, str) else text[:3],
+        text=Secret(text),
+    )

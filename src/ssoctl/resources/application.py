@@ -1,0 +1,181 @@
+"""The application object: one upsert by uniqueName, then `api://{appId}` once the appId exists.
+
+`FIELDS` are the settings ssoctl manages; the diff shows one line per setting that differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ssoctl.errors import GraphError
+from ssoctl.graph.api import GraphApi
+from ssoctl.graph.mapping import AppState, application_body, identifier_uri
+from ssoctl.portals.graph_permissions import describe
+from ssoctl.resources.base import APPLICATION, Action, ApplyContext, Change, Step
+from ssoctl.spec import AppSpec, OptionalClaim, Permission
+
+
+def read(graph: GraphApi, spec: AppSpec) -> AppState | None:
+    raw = graph.get_application(spec.unique_name)
+    return AppState.from_json(raw) if raw else None
+
+
+def _claims(claims: tuple[OptionalClaim, ...]) -> str:
+    if not claims:
+        return "none"
+    return ", ".join(f"{c.token}: {c.name}{' (essential)' if c.essential else ''}" for c in claims)
+
+
+def _perms(perms: tuple[Permission, ...]) -> str:
+    if not perms:
+        return "none"
+    names = [
+        describe(p.resource_app_id, p.id, p.type) + (" (application)" if p.type == "Role" else "")
+        for p in perms
+    ]
+    return ", ".join(sorted(names, key=str.lower))
+
+
+def _implicit(access: bool, id_token: bool) -> str:
+    on = [name for name, flag in (("access tokens", access), ("ID tokens", id_token)) if flag]
+    return " + ".join(on) if on else "off"
+
+
+def _uris(uris: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(uris) if uris else "none"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One managed setting: how to show it desired and current, and whether they agree."""
+
+    target: str
+    desired: Callable[[AppSpec, str | None], str]
+    current: Callable[[AppState], str]
+    same: Callable[[AppSpec, AppState], bool]
+    applies: Callable[[AppSpec], bool] = lambda spec: True
+
+
+def _id_uris(spec: AppSpec, app_id: str | None) -> tuple[str, ...]:
+    return (identifier_uri(app_id or "{appId}"),) if spec.expose_api else ()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "displayName",
+        lambda s, _: s.display_name,
+        lambda c: c.display_name,
+        lambda s, c: s.display_name == c.display_name,
+    ),
+    Field(
+        "signInAudience",
+        lambda s, _: s.sign_in_audience,
+        lambda c: c.sign_in_audience,
+        lambda s, c: s.sign_in_audience == c.sign_in_audience,
+    ),
+    Field(
+        "web.redirectUris",
+        lambda s, _: _uris(s.redirect_uris),
+        lambda c: _uris(c.redirect_uris),
+        lambda s, c: sorted(s.redirect_uris) == sorted(c.redirect_uris),
+    ),
+    Field(
+        "web.implicitGrantSettings",
+        lambda s, _: _implicit(s.implicit_access_tokens, s.implicit_id_tokens),
+        lambda c: _implicit(c.implicit_access_tokens, c.implicit_id_tokens),
+        lambda s, c: (
+            (s.implicit_access_tokens, s.implicit_id_tokens)
+            == (c.implicit_access_tokens, c.implicit_id_tokens)
+        ),
+    ),
+    Field(
+        "optionalClaims",
+        lambda s, _: _claims(s.optional_claims),
+        lambda c: _claims(c.optional_claims),
+        lambda s, c: s.optional_claims == c.optional_claims,
+    ),
+    Field(
+        "requiredResourceAccess",
+        lambda s, _: _perms(s.permissions),
+        lambda c: _perms(c.permissions),
+        lambda s, c: s.permissions == c.permissions,
+    ),
+    Field(
+        "groupMembershipClaims",
+        lambda s, _: s.group_membership_claims or "None",
+        lambda c: c.group_membership_claims or "None",
+        lambda s, c: (s.group_membership_claims or "None") == (c.group_membership_claims or "None"),
+        applies=lambda s: s.group_membership_claims is not None,
+    ),
+    Field(
+        "identifierUris",
+        lambda s, app_id: _uris(_id_uris(s, app_id)),
+        lambda c: _uris(c.identifier_uris),
+        lambda s, c: sorted(_id_uris(s, c.app_id)) == sorted(c.identifier_uris),
+        applies=lambda s: s.expose_api,
+    ),
+)
+
+
+def diff(spec: AppSpec, current: AppState | None) -> Step:
+    """Create (every setting as `+`), update (one `~ before → after` per drifted setting), or none."""
+    fields = [f for f in FIELDS if f.applies(spec)]
+    if current is None:
+        head = Change(
+            APPLICATION,
+            Action.CREATE,
+            APPLICATION,
+            f"{spec.display_name} (uniqueName {spec.unique_name})",
+            after=spec.display_name,
+        )
+        rest = [
+            Change(APPLICATION, Action.CREATE, f.target, f.desired(spec, None), after=f.desired(spec, None))
+            for f in fields
+            if f.target != "displayName"
+        ]
+        return Step(APPLICATION, Action.CREATE, (head, *rest), payload=spec)
+    drift = [f for f in fields if not f.same(spec, current)]
+    if not drift:
+        line = Change(
+            APPLICATION,
+            Action.NONE,
+            APPLICATION,
+            f"{spec.display_name} (appId {current.app_id}) is up to date",
+        )
+        return Step(APPLICATION, Action.NONE, (line,), payload=spec)
+    changes = []
+    for f in drift:
+        before, after = f.current(current), f.desired(spec, current.app_id)
+        changes.append(Change(APPLICATION, Action.UPDATE, f.target, f"{before} → {after}", before, after))
+    return Step(APPLICATION, Action.UPDATE, tuple(changes), payload=spec)
+
+
+def apply(step: Step, ctx: ApplyContext) -> None:
+    """Upsert the app; on first creation also expose the API. Fills object and app IDs."""
+    spec: AppSpec = step.payload
+    graph, current, out = ctx.graph, ctx.current.app, ctx
+    if not step.has_work:
+        assert current is not None
+        out.object_id, out.app_id = current.object_id, current.app_id
+        return
+    created = graph.upsert_application(
+        spec.unique_name, application_body(spec, current.app_id if current else None)
+    )
+    if created is not None:
+        object_id, app_id = created["id"], created["appId"]
+        needs_uri = spec.expose_api
+    elif current is not None:
+        out.object_id, out.app_id = current.object_id, current.app_id
+        return
+    else:
+        # It appeared between our read and our write (another run?): the upsert updated it.
+        raw = graph.get_application(spec.unique_name)
+        if raw is None:
+            raise GraphError("the application vanished right after it was written", status=404)
+        state = AppState.from_json(raw)
+        object_id, app_id = state.object_id, state.app_id
+        needs_uri = spec.expose_api and identifier_uri(app_id) not in state.identifier_uris
+    if needs_uri:
+        graph.update_application(object_id, {"identifierUris": [identifier_uri(app_id)]})
+    out.object_id, out.app_id = object_id, app_id
