@@ -21,6 +21,17 @@ from ssoctl.sandbox import graph_errors as ge
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 TOKEN_LIFETIME_SECONDS = 3600
+# What the sandbox's own token carries: enough for everything ssoctl does, registration and
+# "Grant admin consent" alike (the delegated scopes an admin consents to for that, GRAPH.md).
+SANDBOX_SCOPES = (
+    "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+)
+
+Permission = str | tuple[str, ...]
+"""One way to be allowed: a permission name, or names that must all be present
+(`("AppRoleAssignment.ReadWrite.All", "Application.Read.All")`, as Graph's tables write "A and B")."""
 
 
 def tenant_domain(tenant_id: str) -> str:
@@ -35,7 +46,7 @@ def _b64url(data: bytes) -> str:
 def issue_token(
     tenant_id: str,
     *,
-    scopes: Iterable[str] = ("Application.ReadWrite.All",),
+    scopes: Iterable[str] = SANDBOX_SCOPES,
     roles: Iterable[str] = (),
     upn: str | None = None,
     lifetime: int = TOKEN_LIFETIME_SECONDS,
@@ -75,8 +86,12 @@ class Principal:
     scopes: frozenset[str]
     roles: frozenset[str]
 
-    def has_any(self, permissions: Collection[str]) -> bool:
-        return bool((self.scopes | self.roles) & set(permissions))
+    def has_any(self, permissions: Collection[Permission]) -> bool:
+        """True when the token satisfies one of `permissions` (a tuple needs all its names)."""
+        held = self.scopes | self.roles
+        return any(
+            (option in held) if isinstance(option, str) else set(option) <= held for option in permissions
+        )
 
 
 def _decode_segment(segment: str) -> Any:
@@ -115,7 +130,7 @@ def authenticate(headers: Mapping[str, str], tenant_id: str, *, now: float | Non
     )
 
 
-def require(principal: Principal, permissions: Collection[str]) -> None:
-    """403 Authorization_RequestDenied unless the token carries one of `permissions`."""
+def require(principal: Principal, permissions: Collection[Permission]) -> None:
+    """403 Authorization_RequestDenied unless the token satisfies one of `permissions`."""
     if not principal.has_any(permissions):
         raise ge.insufficient_privileges()

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox.auth import Principal
+from ssoctl.sandbox.auth import Permission, Principal
 from ssoctl.sandbox.faults import Faults
 from ssoctl.sandbox.odata import Key, Query, Segment
 
@@ -89,7 +89,7 @@ class Route:
     method: str
     parts: tuple[str, ...]
     handler: Handler
-    permissions: frozenset[str]
+    permissions: frozenset[Permission]
 
     def match(self, segments: Sequence[Segment]) -> tuple[int, dict[str, Segment] | None]:
         """How many leading segments fit, and the parameters when the whole path fits."""
@@ -117,7 +117,7 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[Route] = []
 
-    def add(self, method: str, template: str, handler: Handler, *, permissions: Sequence[str]) -> None:
+    def add(self, method: str, template: str, handler: Handler, *, permissions: Sequence[Permission]) -> None:
         parts = tuple(p for p in template.split("/") if p)
         self._routes.append(Route(method.upper(), parts, handler, frozenset(permissions)))
 

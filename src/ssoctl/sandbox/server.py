@@ -131,7 +131,9 @@ class SandboxServer:
     """A running (or ready-to-run) sandbox tenant for one home folder.
 
     `url` is `http://127.0.0.1:PORT` (clients append /v1.0); `token` is a bearer token for this
-    tenant with scp `Application.ReadWrite.All`. Use as a context manager or call `stop()`.
+    tenant whose scp is auth.SANDBOX_SCOPES (Application.ReadWrite.All,
+    AppRoleAssignment.ReadWrite.All, DelegatedPermissionGrant.ReadWrite.All). Use as a context
+    manager or call `stop()`.
     """
 
     def __init__(self, home: Path, *, port: int = 0, faults: Faults | None = None) -> None:
