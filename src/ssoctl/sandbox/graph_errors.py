@@ -14,7 +14,11 @@ from typing import Any
 
 
 class GraphFault(Exception):
-    """A refused request: HTTP status, Graph error code and message, optional details/headers."""
+    """A refused request: HTTP status, Graph error code and message, optional details/headers.
+
+    `keeps_state` marks the rare refusal that still changes the tenant: one caused by replication
+    lag has used up a hit (replication.refuse), and that must be saved although the request fails.
+    """
 
     def __init__(
         self,
@@ -31,6 +35,7 @@ class GraphFault(Exception):
         self.message = message
         self.details = [dict(d) for d in details]
         self.headers = dict(headers or {})
+        self.keeps_state = False
 
     def body(self, *, date: str, request_id: str, client_request_id: str) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -166,9 +171,70 @@ def invalid_value(prop: str, resource: str) -> GraphFault:
     return bad_request(f"Invalid value specified for property '{prop}' of resource '{resource}'.")
 
 
+def required_missing(prop: str) -> GraphFault:
+    # The directory's wording for a required property that is absent or empty ("Property
+    # userPrincipalName value is required but is empty or missing.", "Property identifierUris
+    # value is required ...", both quoted by clients that hit them).
+    return bad_request(f"Property {prop} value is required but is empty or missing.")
+
+
+def invalid_reference() -> GraphFault:
+    # A body that points at a directory object (principalId of an app role assignment) the
+    # directory cannot see: `400 Request_BadRequest "Not a valid reference update."`, no details
+    # (hashicorp/terraform-provider-azuread retries on exactly this; microsoft-graph-docs-contrib
+    # #1407). Real Entra also answers this while the object is still replicating.
+    return bad_request("Not a valid reference update.")
+
+
 def object_conflict(prop: str) -> GraphFault:
     message = f"Another object with the same value for property {prop} already exists."
     return bad_request(message, details=[{"code": "ObjectConflict", "message": message, "target": prop}])
+
+
+def no_backing_application(app_id: str) -> GraphFault:
+    # POST /servicePrincipals (or the upsert) for an appId no application in the tenant has, or
+    # one whose application has not replicated yet (GRAPH.md). Message and details as captured
+    # from the directory (openshift/openshift-azure#1534 in the AAD Graph shape; the same text
+    # with details code NoBackingApplicationObject, target appId, through Microsoft Graph).
+    message = f"The appId '{app_id}' of the service principal does not reference a valid application object."
+    return bad_request(
+        message, details=[{"code": "NoBackingApplicationObject", "message": message, "target": "appId"}]
+    )
+
+
+def service_principal_conflict(app_id: str) -> GraphFault:
+    # A second service principal for one appId: 409 with this code and message
+    # (hashicorp/terraform-provider-azuread, Azure/reliable-web-app-pattern-java#185); the body
+    # carries an ObjectConflict detail whose target Graph leaves as the string "None".
+    message = (
+        "The service principal cannot be created, updated, or restored because the service "
+        f"principal name {app_id} is already in use."
+    )
+    return GraphFault(
+        409,
+        "Request_MultipleObjectsWithSameKeyValue",
+        message,
+        details=[{"code": "ObjectConflict", "message": message, "target": "None"}],
+    )
+
+
+def permission_grant_conflict() -> GraphFault:
+    # A second delegated permission grant for the same client, resource (and user): 409
+    # (hashicorp/terraform-provider-azuread#690 quotes code and message).
+    return GraphFault(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
+
+
+def app_role_not_found() -> GraphFault:
+    # An appRoleId the resource service principal does not define. Clients quote the message as
+    # "Permission being assigned was not found on application"; whether Graph appends the
+    # application's id is not visible in any public capture, so the sandbox stops there.
+    return bad_request("Permission being assigned was not found on application.")
+
+
+def app_role_assignment_exists() -> GraphFault:
+    # The same principal, resource and app role assigned twice: 400, not 409 (quoted verbatim by
+    # many clients that treat it as "already granted").
+    return bad_request("Permission being assigned already exists on the object.")
 
 
 def duplicate_value() -> GraphFault:
@@ -188,12 +254,12 @@ def unsupported_query_property(name: str) -> GraphFault:
     )
 
 
-def unsupported_filter(prop: str) -> GraphFault:
+def unsupported_filter(prop: str, resource: str = "Application") -> GraphFault:
     return GraphFault(
         400,
         "Request_UnsupportedQuery",
         f"Unsupported or invalid query filter clause specified for property '{prop}' of "
-        "resource 'Application'.",
+        f"resource '{resource}'.",
     )
 
 

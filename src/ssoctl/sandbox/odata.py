@@ -91,35 +91,72 @@ def parse_query(query_string: str) -> Query:
     return query
 
 
-# $filter: the forms ssoctl and its neighbours use, nothing more.
-_EQ = re.compile(r"^([A-Za-z]\w*)\s+eq\s+('(?:[^']|'')*')$", re.DOTALL)
-_ANY = re.compile(r"^([A-Za-z]\w*)/any\((\w+):\s*\2\s+eq\s+('(?:[^']|'')*')\)$", re.DOTALL)
-_STARTSWITH = re.compile(r"^startswith\(([A-Za-z]\w*),\s*('(?:[^']|'')*')\)$", re.DOTALL)
+# $filter: the forms ssoctl and its neighbours use, nothing more. Edm.Guid literals may be bare
+# (`resourceId eq 1b2c...`) as OData writes them, or quoted as most clients send them.
+_LITERAL = r"'(?:[^']|'')*'"
+_GUID_LITERAL = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_EQ = re.compile(rf"^([A-Za-z]\w*)\s+eq\s+({_LITERAL}|{_GUID_LITERAL})$", re.DOTALL)
+_IN = re.compile(r"^([A-Za-z]\w*)\s+in\s+\((.*)\)$", re.DOTALL)
+_ANY = re.compile(rf"^([A-Za-z]\w*)/any\((\w+):\s*\2\s+eq\s+({_LITERAL})\)$", re.DOTALL)
+_STARTSWITH = re.compile(rf"^startswith\(([A-Za-z]\w*),\s*({_LITERAL})\)$", re.DOTALL)
+_IN_ITEM = re.compile(rf"\s*({_LITERAL}|{_GUID_LITERAL})\s*(?:,|$)", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One filter clause: property, operator (eq | any-eq | startswith), literal value."""
+    """One filter clause: property, operator (eq | in | any-eq | startswith), literal value(s).
+
+    `values` holds the list of an `in` clause; `value` is its first item (the others' only one).
+    """
 
     prop: str
     op: str
     value: str
+    values: tuple[str, ...] = ()
 
 
-def parse_filter(text: str) -> list[Condition]:
-    """`a eq 'x' and b/any(u:u eq 'y')` -> conditions joined by `and`."""
+def _literal(text: str) -> str:
+    """A quoted string literal, or a bare GUID (which needs no quotes in OData)."""
+    return text if re.fullmatch(_GUID_LITERAL, text) else parse_string_literal(text)
+
+
+def _in_list(text: str) -> tuple[str, ...]:
+    """`'a', 'b'` -> ("a", "b"); an empty or malformed list is Graph's query syntax error."""
+    values: list[str] = []
+    position = 0
+    text = text.strip()
+    while True:
+        item = _IN_ITEM.match(text, position)
+        if not item:
+            raise ge.query_syntax()
+        values.append(_literal(item.group(1)))
+        position = item.end()
+        if position >= len(text):
+            if text.endswith(","):
+                raise ge.query_syntax()  # `('a',)`: a comma with nothing after it
+            return tuple(values)
+
+
+def parse_filter(text: str, *, resource: str = "Application") -> list[Condition]:
+    """`a eq 'x' and b in ('y','z') and c/any(u:u eq 'y')` -> conditions joined by `and`.
+
+    `resource` names the entity in the 400 for a clause the sandbox cannot read.
+    """
     conditions: list[Condition] = []
     for clause in re.split(r"\s+and\s+", text.strip()):
         clause = clause.strip()
         if clause.startswith("(") and clause.endswith(")"):
             clause = clause[1:-1].strip()
         if match := _EQ.match(clause):
-            conditions.append(Condition(match.group(1), "eq", parse_string_literal(match.group(2))))
+            conditions.append(Condition(match.group(1), "eq", _literal(match.group(2))))
+        elif match := _IN.match(clause):
+            values = _in_list(match.group(2))
+            conditions.append(Condition(match.group(1), "in", values[0], values))
         elif match := _ANY.match(clause):
             conditions.append(Condition(match.group(1), "any-eq", parse_string_literal(match.group(3))))
         elif match := _STARTSWITH.match(clause):
             conditions.append(Condition(match.group(1), "startswith", parse_string_literal(match.group(2))))
         else:
             prop = re.match(r"^\(?\s*(?:startswith\()?([A-Za-z]\w*)", clause)
-            raise ge.unsupported_filter(prop.group(1) if prop else clause)
+            raise ge.unsupported_filter(prop.group(1) if prop else clause, resource)
     return conditions
