@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
+from ssoctl.sandbox import replication
 from ssoctl.sandbox.auth import authenticate, require
 from ssoctl.sandbox.faults import Faults, ThrottleCounter
 from ssoctl.sandbox.odata import Segment, parse_query, split_path
@@ -22,8 +23,9 @@ from ssoctl.sandbox.router import MUTATING_METHODS, Context, Request, Response
 from ssoctl.sandbox.state import TenantStore
 
 API_VERSION = "v1.0"
-# Entity sets whose objects replicate with lag after a create (Faults.replication_hits).
-REPLICATED_SETS = ("applications",)
+# `/v1.0/myorganization/applications` is `/v1.0/applications`: Graph keeps the AAD Graph-era
+# alias for the signed-in user's tenant on every directory path.
+MY_ORGANIZATION = "myorganization"
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,12 @@ class Outcome:
     mutating: bool
 
 
-def _replication_lag(state: dict[str, Any], segments: list[Segment]) -> str | None:
-    """If this request addresses a just-created object by id and lag remains, use one up."""
-    if len(segments) < 2 or not isinstance(segments[0], str) or not isinstance(segments[1], str):
-        return None
-    if segments[0].lower() not in REPLICATED_SETS:
-        return None
-    object_id = segments[1].lower()
-    left = int(state["replication"].get(object_id, 0))
-    if left <= 0:
-        return None
-    if left == 1:
-        del state["replication"][object_id]
-    else:
-        state["replication"][object_id] = left - 1
-    return segments[1]
+def _resource_path(segments: list[Segment]) -> list[Segment]:
+    """The path under the version, with the `myorganization` alias dropped."""
+    resource = segments[1:]
+    if resource and isinstance(resource[0], str) and resource[0].lower() == MY_ORGANIZATION:
+        return resource[1:]
+    return resource
 
 
 class Dispatcher:
@@ -123,18 +116,27 @@ class Dispatcher:
         if not segments or segments[0] != API_VERSION:
             shown = segments[0] if segments and isinstance(segments[0], str) else ""
             raise ge.invalid_version(shown)
-        resource = list(segments[1:])
+        resource = _resource_path(segments)
         query = parse_query(query_string)
         request = Request(method, target, query_string, headers, body, resource, query)
-        lagged: str | None = None
+        # A refusal caused by replication lag leaves the with-block normally, so the hit it used
+        # up is saved, and is raised after it.
+        refusal: ge.GraphFault
         with self.store.transaction() as state:
             principal = authenticate(headers, state["tenantId"], now=now.timestamp())
             route, params = self.router.resolve(method, resource)
             require(principal, route.permissions)
-            lagged = _replication_lag(state, resource)
-            if lagged is None:
+            lagged = replication.lagging_path(state, resource)
+            if lagged is not None:
+                refusal = ge.resource_not_found(lagged)
+            else:
                 ctx = Context(
                     request, params, state, principal, self.faults, f"{base_url}/{API_VERSION}", now
                 )
-                return route.handler(ctx)
-        raise ge.resource_not_found(lagged)
+                try:
+                    return route.handler(ctx)
+                except ge.GraphFault as fault:
+                    if not fault.keeps_state:
+                        raise
+                    refusal = fault
+        raise refusal

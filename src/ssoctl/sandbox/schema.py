@@ -99,6 +99,15 @@ class Schema:
     def alternate_keys(self, type_name: str) -> list[str]:
         return list(self._record(type_name).get("alternateKeys", []))
 
+    def blank(self, type_name: str) -> dict[str, Any]:
+        """Every declared property of an entity as a new object has it before anything is set:
+        collections empty, everything else null (streams such as logo are not in the JSON)."""
+        return {
+            name: [] if prop.is_collection else None
+            for name, prop in self.properties(type_name).items()
+            if prop.type != "Edm.Stream"
+        }
+
     def lineage(self, type_name: str) -> list[str]:
         """The type and its base types, most derived first."""
         names = [type_name]

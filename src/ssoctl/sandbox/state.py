@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ssoctl.sandbox.auth import tenant_domain
+from ssoctl.sandbox.seed import upgrade
 
 STATE_VERSION = 1
 TENANT_FILE = "tenant.json"
@@ -49,11 +50,11 @@ def _open_private(path: Path, flags: int) -> int:
 
 
 def new_tenant(now: datetime | None = None) -> JSON:
-    """A fresh tenant: a random id, its verified domain, no objects yet."""
+    """A fresh tenant: a random id, its verified domain, Microsoft Graph's service principal."""
     tenant_id = str(uuid.uuid4())
     domain = tenant_domain(tenant_id)
     created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
+    state: JSON = {
         "version": STATE_VERSION,
         "tenantId": tenant_id,
         "displayName": f"Contoso sandbox ({domain.split('.')[0]})",
@@ -69,9 +70,14 @@ def new_tenant(now: datetime | None = None) -> JSON:
         ],
         "applications": {},
         "deletedApplications": {},
-        # Object ids -> requests left that must 404 (Faults.replication_hits).
+        "servicePrincipals": {},
+        "oauth2PermissionGrants": {},
+        "appRoleAssignments": {},
+        # Object ids -> requests left that must not see the object (replication.py).
         "replication": {},
     }
+    upgrade(state)
+    return state
 
 
 class TenantStore:
@@ -87,7 +93,9 @@ class TenantStore:
     def transaction(self) -> Iterator[JSON]:
         """Yield the tenant document under an exclusive lock; save it if the caller changed it.
 
-        The document is created on first use. A caller that raises leaves the file untouched.
+        The document is created on first use, and one written by an older ssoctl is brought up
+        to date (seed.upgrade: new collections, Microsoft Graph's service principal) and saved
+        with the first change. A caller that raises leaves the file untouched.
         """
         _ensure_dir(self.dir)
         lock_fd = _open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
@@ -97,6 +105,7 @@ class TenantStore:
             before = json.dumps(state, sort_keys=True) if state is not None else None
             if state is None:
                 state = new_tenant()
+            upgrade(state)
             yield state
             if json.dumps(state, sort_keys=True) != before:
                 self._save(state)

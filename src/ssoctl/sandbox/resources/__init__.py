@@ -5,13 +5,22 @@ A new resource is a module with a `register(router)` function, added to the list
 
 from __future__ import annotations
 
+from ssoctl.sandbox.resources.app_role_assignments import register as register_app_role_assignments
 from ssoctl.sandbox.resources.applications import register as register_applications
 from ssoctl.sandbox.resources.organization import register as register_organization
+from ssoctl.sandbox.resources.permission_grants import register as register_permission_grants
+from ssoctl.sandbox.resources.service_principals import register as register_service_principals
 from ssoctl.sandbox.router import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for register in (register_applications, register_organization):
+    for register in (
+        register_applications,
+        register_organization,
+        register_service_principals,
+        register_permission_grants,
+        register_app_role_assignments,
+    ):
         register(router)
     return router

@@ -3,40 +3,45 @@
 Behaviour follows the Graph v1.0 pages for each method (application-get, -list, -post-applications,
 -upsert, -update, -delete, -addpassword, -removepassword) and the rules in rules.py. A write is
 checked completely (CSDL schema, read-only properties, Entra rules) before anything is stored, so a
-refused request never half-applies.
+refused request never half-applies. An application's service principal follows it: an update
+refreshes what the service principal copies from it, a delete removes it (service_principals.py).
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 import secrets
 import string
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import rules
-from ssoctl.sandbox.odata import Condition, Key, Segment, parse_filter
+from ssoctl.sandbox import replication, rules
+from ssoctl.sandbox.odata import Key, Segment, parse_filter
+from ssoctl.sandbox.resources import service_principals
 from ssoctl.sandbox.resources.common import (
     APPLICATION_READ,
     APPLICATION_WRITE,
     JSON,
+    check_filter,
+    complex_default,
     context_url,
     graph_time,
+    matches,
+    merge,
+    page,
     parse_graph_time,
+    path_object_id,
     project,
+    readable,
 )
 from ssoctl.sandbox.router import Context, Response, Router
-from ssoctl.sandbox.schema import GUID, Schema, Validator, load_schema
+from ssoctl.sandbox.schema import Schema, Validator, load_schema
 
 TYPE = "application"
 ENTITY_SET = "applications"
 DEFAULT_SIGN_IN_AUDIENCE = "AzureADandPersonalMicrosoftAccount"  # application-post-applications
-DEFAULT_PAGE_SIZE = 100
 PASSWORD_DEFAULT_YEARS = 2  # application-addpassword: endDateTime defaults to start + 2 years
 # Complex properties Graph returns as objects (not null) on a new application
 # (application-post-applications example response).
@@ -68,15 +73,8 @@ def register(router: Router) -> None:
 # --- The stored shape -----------------------------------------------------------------------
 
 
-def _complex_default(schema: Schema, type_name: str) -> JSON:
-    value: JSON = {}
-    for name, prop in schema.properties(type_name).items():
-        value[name] = [] if prop.is_collection else None
-    return value
-
-
 def _default_for(schema: Schema, prop_name: str, type_name: str) -> JSON:
-    value = _complex_default(schema, type_name)
+    value = complex_default(schema, type_name)
     if prop_name == "parentalControlSettings":
         value["legalAgeGroupRule"] = "Allow"
     if prop_name == "web":
@@ -108,38 +106,6 @@ def new_application(schema: Schema, *, object_id: str, app_id: str, now: datetim
     return app
 
 
-def _strip_annotations(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _strip_annotations(v) for k, v in value.items() if not k.startswith("@") and "@odata." not in k
-        }
-    if isinstance(value, list):
-        return [_strip_annotations(v) for v in value]
-    return value
-
-
-def merge(schema: Schema, target: JSON, patch: JSON, type_name: str) -> JSON:
-    """PATCH semantics: complex properties merge, collections and primitives are replaced whole."""
-    props = schema.properties(type_name)
-    for name, value in patch.items():
-        if name.startswith("@") or "@odata." in name:
-            continue
-        prop = props.get(name)
-        is_complex = (
-            prop is not None
-            and not prop.is_collection
-            and not prop.type.startswith("Edm.")
-            and prop.type not in schema.enums
-        )
-        if prop is not None and is_complex and isinstance(value, dict):
-            current = target.get(name)
-            base = current if isinstance(current, dict) else _complex_default(schema, prop.type)
-            target[name] = merge(schema, copy.deepcopy(base), value, prop.type)
-        else:
-            target[name] = _strip_annotations(copy.deepcopy(value))
-    return target
-
-
 # --- Lookup -----------------------------------------------------------------------------------
 
 
@@ -160,10 +126,7 @@ def find(ctx: Context, segment: Segment) -> JSON | None:
             if isinstance(value, str) and value.casefold() == wanted:
                 return app
         return None
-    if not GUID.match(segment):
-        # The directory refuses ids that are not GUIDs before looking anything up.
-        raise ge.bad_request(f"Invalid object identifier '{segment}'.")
-    return apps.get(segment.lower())
+    return apps.get(path_object_id(segment))
 
 
 def lookup(ctx: Context) -> JSON:
@@ -177,99 +140,31 @@ def lookup(ctx: Context) -> JSON:
 # --- Reads ------------------------------------------------------------------------------------
 
 
-def _readable(app: JSON) -> JSON:
-    """What GET returns: keyCredentials without key material unless selected (application-get)."""
-    shown = copy.deepcopy(app)
-    for cred in shown.get("keyCredentials") or []:
-        cred["key"] = None
-    return shown
-
-
 def get_application(ctx: Context) -> Response:
     app = lookup(ctx)
     select = ctx.request.query.select
-    body = project(_readable(app), select, load_schema().properties(TYPE))
+    body = project(readable(app), select, load_schema().properties(TYPE))
     return Response(
         200, {"@odata.context": context_url(ctx.base_url, ENTITY_SET, select, entity=True), **body}
     )
 
 
-_FILTERABLE_EQ = ("displayName", "appId", "uniqueName", "id", "signInAudience", "publisherDomain")
-
-
-def _condition_holds(app: JSON, cond: Condition) -> bool:
-    value = app.get(cond.prop)
-    wanted = cond.value.casefold()
-    if cond.op == "eq":
-        return isinstance(value, str) and value.casefold() == wanted
-    if cond.op == "any-eq":
-        return any(isinstance(v, str) and v.casefold() == wanted for v in value or [])
-    return isinstance(value, str) and value.casefold().startswith(wanted)
-
-
-def _matches(app: JSON, conditions: list[Condition]) -> bool:
-    """Graph compares directory strings case-insensitively."""
-    return all(_condition_holds(app, c) for c in conditions)
-
-
-def _check_filter(conditions: list[Condition]) -> None:
-    known = load_schema().properties(TYPE)
-    for cond in conditions:
-        if cond.prop not in known:
-            raise ge.unsupported_query_property(cond.prop)
-        allowed = {
-            "eq": _FILTERABLE_EQ,
-            "any-eq": ("identifierUris", "tags"),
-            "startswith": ("displayName", "uniqueName"),
-        }[cond.op]
-        if cond.prop not in allowed:
-            raise ge.unsupported_filter(cond.prop)
-
-
-def _skiptoken(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def _offset(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        offset = int(data["offset"])
-    except (ValueError, KeyError, TypeError):
-        raise ge.bad_request("The specified page token value is not valid.") from None
-    if offset < 0:
-        raise ge.bad_request("The specified page token value is not valid.")
-    return offset
+_FILTERABLE = {
+    "eq": ("displayName", "appId", "uniqueName", "id", "signInAudience", "publisherDomain"),
+    "in": ("displayName", "appId", "uniqueName", "id"),
+    "any-eq": ("identifierUris", "tags"),
+    "startswith": ("displayName", "uniqueName"),
+}
 
 
 def list_applications(ctx: Context) -> Response:
     query = ctx.request.query
     conditions = parse_filter(query.filter) if query.filter else []
-    _check_filter(conditions)
     known = load_schema().properties(TYPE)
-    if query.select:
-        project({}, query.select, known)  # validates the names even when nothing matches
+    check_filter(conditions, known, _FILTERABLE, "Application")
     apps = sorted(_apps(ctx).values(), key=lambda a: (a.get("createdDateTime") or "", a["id"]))
-    apps = [a for a in apps if _matches(a, conditions)]
-    top = query.top or DEFAULT_PAGE_SIZE
-    start = _offset(query.skiptoken)
-    page = apps[start : start + top]
-    body: JSON = {
-        "@odata.context": context_url(ctx.base_url, ENTITY_SET, query.select, entity=False),
-        "value": [project(_readable(a), query.select, known) for a in page],
-    }
-    if start + top < len(apps):
-        params = []
-        if query.filter:
-            params.append(("$filter", query.filter))
-        if query.select:
-            params.append(("$select", ",".join(query.select)))
-        params.append(("$top", str(top)))
-        params.append(("$skiptoken", _skiptoken(start + top)))
-        link = "&".join(f"{k}={quote(v, safe=',')}" for k, v in params)
-        body["@odata.nextLink"] = f"{ctx.base_url}/{ENTITY_SET}?{link}"
-    return Response(200, body)
+    apps = [a for a in apps if matches(a, conditions)]
+    return page(ctx, apps, path=ENTITY_SET, context=ENTITY_SET, known=known)
 
 
 # --- Writes -----------------------------------------------------------------------------------
@@ -333,8 +228,7 @@ def _create(ctx: Context, body: JSON, *, unique_name: str | None) -> JSON:
         taken_identifier_uris=_taken_identifier_uris(ctx, None),
     )
     _apps(ctx)[object_id] = app
-    if ctx.faults.replication_hits:
-        ctx.state["replication"][object_id] = ctx.faults.replication_hits
+    replication.start(ctx.state, object_id, ctx.faults.replication_hits)
     return app
 
 
@@ -351,10 +245,11 @@ def _update(ctx: Context, app: JSON, body: JSON) -> None:
         taken_identifier_uris=_taken_identifier_uris(ctx, app["id"]),
     )
     _apps(ctx)[app["id"]] = updated
+    service_principals.follow_application(ctx.state, updated)
 
 
 def _created_response(ctx: Context, app: JSON) -> Response:
-    body = {"@odata.context": context_url(ctx.base_url, ENTITY_SET, None, entity=True), **_readable(app)}
+    body = {"@odata.context": context_url(ctx.base_url, ENTITY_SET, None, entity=True), **readable(app)}
     return Response(201, body, headers={"Location": f"{ctx.base_url}/{ENTITY_SET}/{app['id']}"})
 
 
@@ -381,11 +276,14 @@ def patch_application(ctx: Context) -> Response:
 
 
 def delete_application(ctx: Context) -> Response:
+    """Soft-delete the application; like Entra, its service principal (and so the consent granted
+    to it) goes with it."""
     app = lookup(ctx)
     deleted = _apps(ctx).pop(app["id"])
     deleted["deletedDateTime"] = graph_time(ctx.now)
     ctx.state["deletedApplications"][app["id"]] = deleted
-    ctx.state["replication"].pop(app["id"], None)
+    replication.forget(ctx.state, app["id"])
+    service_principals.remove_for_application(ctx.state, app["appId"])
     return Response(204)
 
 

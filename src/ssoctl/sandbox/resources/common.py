@@ -1,15 +1,24 @@
-"""Helpers shared by resource modules: projections, timestamps, permission sets."""
+"""Helpers shared by resource modules: projections, PATCH merges, filters, paging, permissions."""
 
 from __future__ import annotations
 
+import base64
+import copy
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from ssoctl.sandbox import graph_errors as ge
+from ssoctl.sandbox.auth import Permission
+from ssoctl.sandbox.odata import Condition, Key, Segment
+from ssoctl.sandbox.router import Context, Response
+from ssoctl.sandbox.schema import GUID, Property, Schema
 
 JSON = dict[str, Any]
+DEFAULT_PAGE_SIZE = 100
 
 # Permission names per the Graph permissions reference for each API page.
 APPLICATION_READ = (
@@ -19,6 +28,26 @@ APPLICATION_READ = (
     "Directory.ReadWrite.All",
 )
 APPLICATION_WRITE = ("Application.ReadWrite.All",)
+# servicePrincipal-post/-upsert/-update/-delete: Application.ReadWrite.All, or Directory.ReadWrite.All.
+SERVICE_PRINCIPAL_WRITE = ("Application.ReadWrite.All", "Directory.ReadWrite.All")
+# oauth2permissiongrant-get/-list: Directory.Read.All, or the grant-writing permissions.
+GRANT_READ = ("Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All")
+# oauth2permissiongrant-post/-update/-delete.
+GRANT_WRITE = ("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All")
+# serviceprincipal-post-approleassignedto: "AppRoleAssignment.ReadWrite.All and Application.Read.All"
+# (or Directory.Read.All); the ReadWrite variants include the read (a token with
+# AppRoleAssignment.ReadWrite.All alone is refused, microsoft-graph-docs-contrib#3476).
+APP_ROLE_ASSIGNMENT_WRITE: tuple[Permission, ...] = tuple(
+    ("AppRoleAssignment.ReadWrite.All", reader)
+    for reader in (
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    )
+)
+# serviceprincipal-delete-approleassignedto/-approleassignments: AppRoleAssignment.ReadWrite.All.
+APP_ROLE_ASSIGNMENT_DELETE = ("AppRoleAssignment.ReadWrite.All",)
 ORGANIZATION_READ = (
     "User.Read",
     "User.Read.All",
@@ -80,3 +109,157 @@ def context_url(base_url: str, entity_set: str, select: Sequence[str] | None, *,
     """`@odata.context` as Graph writes it, e.g. `.../$metadata#applications(id,appId)/$entity`."""
     projection = f"({','.join(select)})" if select else ""
     return f"{base_url}/$metadata#{entity_set}{projection}" + ("/$entity" if entity else "")
+
+
+def path_object_id(segment: Segment) -> str:
+    """The object id a path segment names; the directory refuses ids that are not GUIDs."""
+    value = segment.value if isinstance(segment, Key) else segment
+    if not GUID.match(value):
+        raise ge.bad_request(f"Invalid object identifier '{value}'.")
+    return value.lower()
+
+
+def readable(entity: JSON) -> JSON:
+    """What a read returns: key material of keyCredentials is null unless selected (application-get,
+    serviceprincipal-get)."""
+    shown = copy.deepcopy(entity)
+    for cred in shown.get("keyCredentials") or []:
+        cred["key"] = None
+    return shown
+
+
+# --- PATCH semantics ---------------------------------------------------------------------------
+
+
+def complex_default(schema: Schema, type_name: str) -> JSON:
+    """A complex value with every property unset (collections empty)."""
+    return {name: [] if prop.is_collection else None for name, prop in schema.properties(type_name).items()}
+
+
+def strip_annotations(value: Any) -> Any:
+    """The value without instance annotations (`@odata.type`, `x@odata.bind`): never stored."""
+    if isinstance(value, dict):
+        return {
+            k: strip_annotations(v) for k, v in value.items() if not k.startswith("@") and "@odata." not in k
+        }
+    if isinstance(value, list):
+        return [strip_annotations(v) for v in value]
+    return value
+
+
+def merge(schema: Schema, target: JSON, patch: JSON, type_name: str) -> JSON:
+    """PATCH semantics: complex properties merge, collections and primitives are replaced whole."""
+    props = schema.properties(type_name)
+    for name, value in patch.items():
+        if name.startswith("@") or "@odata." in name:
+            continue
+        prop = props.get(name)
+        is_complex = (
+            prop is not None
+            and not prop.is_collection
+            and not prop.type.startswith("Edm.")
+            and prop.type not in schema.enums
+        )
+        if prop is not None and is_complex and isinstance(value, dict):
+            current = target.get(name)
+            base = current if isinstance(current, dict) else complex_default(schema, prop.type)
+            target[name] = merge(schema, copy.deepcopy(base), value, prop.type)
+        else:
+            target[name] = strip_annotations(copy.deepcopy(value))
+    return target
+
+
+# --- $filter -----------------------------------------------------------------------------------
+
+
+def check_filter(
+    conditions: Sequence[Condition],
+    known: Mapping[str, Property],
+    allowed: Mapping[str, Sequence[str]],
+    resource: str,
+) -> None:
+    """Unknown properties and clauses Graph does not support on this resource are its 400s.
+
+    `allowed` maps an operator (eq, in, any-eq, startswith) to the properties it works on.
+    """
+    for cond in conditions:
+        if cond.prop not in known:
+            raise ge.unsupported_query_property(cond.prop)
+        if cond.prop not in allowed.get(cond.op, ()):
+            raise ge.unsupported_filter(cond.prop, resource)
+
+
+def _condition_holds(entity: JSON, cond: Condition) -> bool:
+    value = entity.get(cond.prop)
+    wanted = cond.value.casefold()
+    if cond.op == "eq":
+        return isinstance(value, str) and value.casefold() == wanted
+    if cond.op == "in":
+        return isinstance(value, str) and value.casefold() in {v.casefold() for v in cond.values}
+    if cond.op == "any-eq":
+        return any(isinstance(v, str) and v.casefold() == wanted for v in value or [])
+    return isinstance(value, str) and value.casefold().startswith(wanted)
+
+
+def matches(entity: JSON, conditions: Sequence[Condition]) -> bool:
+    """All conditions hold; Graph compares directory strings case-insensitively."""
+    return all(_condition_holds(entity, c) for c in conditions)
+
+
+# --- Paging ------------------------------------------------------------------------------------
+
+
+def _skiptoken(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset = int(data["offset"])
+    except (ValueError, KeyError, TypeError):
+        raise ge.bad_request("The specified page token value is not valid.") from None
+    if offset < 0:
+        raise ge.bad_request("The specified page token value is not valid.")
+    return offset
+
+
+def page(
+    ctx: Context,
+    items: Sequence[JSON],
+    *,
+    path: str,
+    context: str,
+    known: Iterable[str],
+    shown: Callable[[JSON], JSON] = readable,
+) -> Response:
+    """One page of a collection: `$top` (default 100) items from `$skiptoken`, `$select`ed, with
+    `@odata.nextLink` (same query, next offset) while more remain.
+
+    `path` is the collection's path under the version (`applications`,
+    `servicePrincipals/{id}/appRoleAssignedTo`); `context` what follows `$metadata#`.
+    """
+    query = ctx.request.query
+    known = list(known)
+    if query.select:
+        project({}, query.select, known)  # validates the names even when nothing matches
+    top = query.top or DEFAULT_PAGE_SIZE
+    start = _offset(query.skiptoken)
+    projection = f"({','.join(query.select)})" if query.select else ""
+    body: JSON = {
+        "@odata.context": f"{ctx.base_url}/$metadata#{context}{projection}",
+        "value": [project(shown(item), query.select, known) for item in items[start : start + top]],
+    }
+    if start + top < len(items):
+        params = []
+        if query.filter:
+            params.append(("$filter", query.filter))
+        if query.select:
+            params.append(("$select", ",".join(query.select)))
+        params.append(("$top", str(top)))
+        params.append(("$skiptoken", _skiptoken(start + top)))
+        link = "&".join(f"{k}={quote(v, safe=',')}" for k, v in params)
+        body["@odata.nextLink"] = f"{ctx.base_url}/{path}?{link}"
+    return Response(200, body)
