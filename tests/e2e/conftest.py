@@ -44,9 +44,21 @@ FAULTS = {"off": "", "on": "throttle=3,replication=2,retry-after=2"}
 
 
 def _fault_answer(request: dict[str, Any]) -> bool:
-    """A 429, or a replication 404 on an object-id path: Graph did nothing, ssoctl retried."""
-    by_object_id = request["path"].startswith("/v1.0/applications/")
-    return request["status"] == 429 or (request["status"] == 404 and by_object_id)
+    """An injected fault: Graph did nothing and ssoctl retried. A 429; a replication 404 on a
+    path that names a just-made object (an application by id, a service principal, a grant whose
+    clientId is one); a 400 for a service principal or app role assignment whose application or
+    principal has not replicated. The flows under test get none of these answers otherwise."""
+    status, method, path = request["status"], request["method"], request["path"]
+    if status == 429:
+        return True
+    lagging_path = path.startswith(("/v1.0/applications/", "/v1.0/servicePrincipals"))
+    if status == 404 and (
+        lagging_path or (method == "POST" and path.startswith("/v1.0/oauth2PermissionGrants"))
+    ):
+        return True
+    return status == 400 and (
+        "appRoleAssignedTo" in path or path.startswith("/v1.0/servicePrincipals(appId=")
+    )
 
 
 @dataclass
