@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,13 @@ from ssoctl.sandbox import Faults, SandboxServer, start_sandbox
 GRAPH_APP = "00000003-0000-0000-c000-000000000000"
 USER_READ = "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
 EMAIL = "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0"
+GROUP_READ_ALL_ROLE = "5b567255-7703-4780-807c-7be8301ae99b"
+USER_READ_ALL_ROLE = "df021288-bdef-4463-88db-98f22de89214"
+
+
+def query(**params: str) -> str:
+    """`?$filter=…&$select=…` percent-encoded as clients send it: query(filter="appId eq 'x'")."""
+    return "?" + urllib.parse.urlencode({f"${k}": v for k, v in params.items()}, quote_via=urllib.parse.quote)
 
 
 @dataclass
@@ -82,6 +90,39 @@ class Graph:
         reply = self.upsert(unique_name, {"displayName": "Test app", **props})
         assert reply.status == 201, reply.body
         return dict(reply.body)
+
+    def upsert_sp(self, app_id: str, body: dict[str, Any] | None = None) -> Reply:
+        return self.call(
+            "PATCH",
+            f"/servicePrincipals(appId='{app_id}')",
+            body or {},
+            headers={"Prefer": "create-if-missing"},
+        )
+
+    def create_sp(self, app: dict[str, Any]) -> dict[str, Any]:
+        """The service principal of an application created with `create` (admin consent, step 1)."""
+        reply = self.upsert_sp(app["appId"])
+        assert reply.status == 201, reply.body
+        return dict(reply.body)
+
+    def graph_sp(self) -> dict[str, Any]:
+        """Microsoft Graph's service principal in this tenant."""
+        reply = self.call("GET", f"/servicePrincipals(appId='{GRAPH_APP}')")
+        assert reply.status == 200, reply.body
+        return dict(reply.body)
+
+    def grant(self, client_id: str, resource_id: str, scope: str = "User.Read", **extra: Any) -> Reply:
+        body = {
+            "clientId": client_id,
+            "consentType": "AllPrincipals",
+            "resourceId": resource_id,
+            "scope": scope,
+        }
+        return self.call("POST", "/oauth2PermissionGrants", {**body, **extra})
+
+    def assign(self, resource_id: str, principal_id: str, app_role_id: str, **extra: Any) -> Reply:
+        body = {"principalId": principal_id, "resourceId": resource_id, "appRoleId": app_role_id}
+        return self.call("POST", f"/servicePrincipals/{resource_id}/appRoleAssignedTo", {**body, **extra})
 
 
 @pytest.fixture

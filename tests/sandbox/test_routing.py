@@ -43,3 +43,33 @@ def test_object_ids_must_be_guids(graph: Graph) -> None:
     reply = graph.call("GET", "/applications/not-a-guid")
     assert reply.status == 400
     assert reply.message == "Invalid object identifier 'not-a-guid'."
+
+
+def test_myorganization_is_an_alias_for_every_path(graph: Graph) -> None:
+    app = graph.create("aliased")
+    via = graph.call("GET", f"/myorganization/applications/{app['id']}")
+    assert via.status == 200 and via.body["id"] == app["id"]
+    assert via.body["@odata.context"].endswith("/v1.0/$metadata#applications/$entity")
+    upsert = graph.call(
+        "PATCH",
+        f"/myorganization/servicePrincipals(appId='{app['appId']}')",
+        {},
+        headers={"Prefer": "create-if-missing"},
+    )
+    assert upsert.status == 201
+    listed = graph.call("GET", "/MyOrganization/servicePrincipals?$select=id")
+    assert upsert.body["id"] in {s["id"] for s in listed.body["value"]}
+    grants = graph.call("GET", "/myorganization/oauth2PermissionGrants")
+    assert grants.status == 200 and grants.body["value"] == []
+    missing = graph.call("GET", "/myorganization/applicationz")
+    assert missing.status == 400 and missing.message == "Resource not found for the segment 'applicationz'."
+
+
+def test_consent_paths_graph_does_not_serve(graph: Graph) -> None:
+    sp = graph.graph_sp()
+    reply = graph.call("PUT", f"/servicePrincipals/{sp['id']}", {})
+    assert reply.status == 405
+    grant = graph.call("PATCH", "/oauth2PermissionGrants", {})
+    assert grant.status == 405
+    deeper = graph.call("GET", f"/servicePrincipals/{sp['id']}/appRoleAssignedTo/x/y")
+    assert deeper.status == 400 and deeper.message == "Resource not found for the segment 'y'."
