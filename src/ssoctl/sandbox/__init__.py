@@ -2,8 +2,9 @@
 
 It runs on 127.0.0.1, keeps its tenant under `home/sandbox/` so a second run sees the first, and
 behaves like Entra where ssoctl depends on it: Graph's error shapes, request bodies checked against
-Microsoft's CSDL, redirect-URI and identifier-URI rules, and injectable throttling, replication lag
-and secret-lifetime policy (see docs/sandbox.md). Importing this package loads only the standard
+Microsoft's CSDL, redirect-URI and identifier-URI rules, admin consent (service principals,
+delegated grants, app role assignments, Microsoft Graph's own service principal), and injectable
+throttling, replication lag and secret-lifetime policy (see docs/sandbox.md). Importing this package loads only the standard
 library.
 """
 
@@ -66,7 +67,8 @@ def existing_tenant_id(home: Path) -> str | None:
 
 
 def reset_sandbox(home: Path) -> None:
-    """Delete the sandbox tenant (home/sandbox): applications, metadata, request log."""
+    """Delete the sandbox tenant (home/sandbox): applications, service principals, consent
+    grants, metadata, request log."""
     reset(home)
 
 

@@ -27,8 +27,11 @@ class Faults:
 
     throttle_every: every Nth request gets 429 TooManyRequests (not executed); 0 = never.
     retry_after: seconds in the 429's Retry-After header.
-    replication_hits: after an application is created, the next K requests addressing it by
-        object id get 404 Request_ResourceNotFound, as replication lag does.
+    replication_hits: after an application or a service principal is created, the next K
+        requests addressing it (by object id; a service principal also by appId or as a grant's
+        clientId or an assignment's principalId) get what Entra answers while it replicates:
+        404 Request_ResourceNotFound, NoBackingApplicationObject, "Not a valid reference update."
+        (replication.py).
     max_password_days: a tenant app-management policy capping secret lifetime (None = no cap).
     """
 

@@ -3,8 +3,8 @@
 A template is a `/`-separated path under /v1.0 where `{name}` matches one segment: an object id
 (`/applications/{app}`) or a key predicate (`/applications(uniqueName='x')` is split into the
 segments `applications`, `Key('uniqueName', 'x')` by odata.split_path, so both forms hit the same
-route). Adding a resource later (servicePrincipals, oauth2PermissionGrants, ...) is one more
-`router.add(...)` per endpoint; the 400/405 answers for unknown paths come for free.
+route). A resource is one `router.add(...)` per endpoint (resources/); the 400/405 answers for
+unknown paths come for free.
 """
 
 from __future__ import annotations
