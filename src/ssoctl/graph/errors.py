@@ -103,8 +103,11 @@ def graph_error(
         hint = hint_403
     elif status == 429:
         hint = "Microsoft Graph is throttling requests: wait a minute and run the command again"
-    elif status == 404 and retried:
-        hint = "the object was just created and is not visible yet: run the command again in a minute"
+    elif status in (400, 404) and retried:
+        hint = (
+            "the object was just created and is not visible yet (or it no longer exists): run the "
+            "command again in a minute"
+        )
     elif status >= 500:
         hint = "Microsoft Graph had a problem: run the command again (it is safe to repeat)"
     if failure.code in POLICY_HINTS:

@@ -18,9 +18,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ssoctl.ids import is_guid
 from ssoctl.sandbox import graph_errors as ge
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?$")
 DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 # Directory extension properties on open directory types: extension_<appId without dashes>_<name>.
@@ -285,7 +285,7 @@ class Validator:
                 "A DateTimeOffset value must contain the time zone information."
             )
         if edm == "Edm.Guid":
-            ok = bool(GUID.match(value))
+            ok = bool(is_guid(value))
         elif edm == "Edm.DateTimeOffset":
             ok = bool(DATETIME.match(value))
         elif edm == "Edm.Duration":

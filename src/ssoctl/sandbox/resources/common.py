@@ -11,11 +11,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
+from ssoctl.ids import is_guid
 from ssoctl.sandbox import graph_errors as ge
 from ssoctl.sandbox.auth import Permission
 from ssoctl.sandbox.odata import Condition, Key, Segment
 from ssoctl.sandbox.router import Context, Response
-from ssoctl.sandbox.schema import GUID, Property, Schema
+from ssoctl.sandbox.schema import Property, Schema
 
 JSON = dict[str, Any]
 DEFAULT_PAGE_SIZE = 100
@@ -114,7 +115,7 @@ def context_url(base_url: str, entity_set: str, select: Sequence[str] | None, *,
 def path_object_id(segment: Segment) -> str:
     """The object id a path segment names; the directory refuses ids that are not GUIDs."""
     value = segment.value if isinstance(segment, Key) else segment
-    if not GUID.match(value):
+    if not is_guid(value):
         raise ge.bad_request(f"Invalid object identifier '{value}'.")
     return value.lower()
 

@@ -18,6 +18,7 @@ import base64
 import uuid
 from typing import Any
 
+from ssoctl.ids import is_guid
 from ssoctl.sandbox import graph_errors as ge
 from ssoctl.sandbox import replication
 from ssoctl.sandbox.odata import Key, parse_filter
@@ -33,7 +34,7 @@ from ssoctl.sandbox.resources.common import (
     project,
 )
 from ssoctl.sandbox.router import Context, Response, Router
-from ssoctl.sandbox.schema import GUID, Validator, load_schema
+from ssoctl.sandbox.schema import Validator, load_schema
 
 TYPE = "oAuth2PermissionGrant"
 RESOURCE = "OAuth2PermissionGrant"
@@ -141,7 +142,7 @@ def create_grant(ctx: Context) -> Response:
     if consent == "Principal":
         if not isinstance(principal, str) or not principal.strip():
             raise ge.required_missing("principalId")
-        if not GUID.match(principal):
+        if not is_guid(principal):
             raise ge.invalid_value("principalId", RESOURCE)
         principal = principal.lower()
     client = _service_principal(ctx, body["clientId"])
