@@ -301,3 +301,29 @@ def test_a_refused_step_stops_later_ones_and_a_rerun_finishes(tmp_path: Path) ->
     ref = CredentialRef("tenant-1", PINGONE.unique_name, PINGONE.env_prefix)
     apply_plan(plan, graph=graph, store=store, ref=ref, state=StateFile(tmp_path), open_store=lambda _: store)
     assert graph.events == ["appRoleAssignment"] and len(graph.assignments) == 1
+
+
+@dataclass
+class InterruptingGraph(ConsentGraph):
+    """Ctrl-C twice (as `timeout -s INT` delivers it) while the service principal is being made."""
+
+    def upsert_service_principal(self, app_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        import _thread
+        import time
+
+        for _ in range(2):
+            _thread.interrupt_main()
+            time.sleep(0.05)
+        return super().upsert_service_principal(app_id, body)
+
+
+def test_repeated_ctrl_c_still_records_every_finished_step(tmp_path: Path) -> None:
+    graph, store = InterruptingGraph(), FakeStore()
+    with pytest.raises(KeyboardInterrupt):
+        run_pingone(graph, store, tmp_path)
+    (record,) = StateFile(tmp_path).all()
+    # The secret that was stored is known, and so is the service principal that was made.
+    assert record.secret is not None and len(store.saved) == 1
+    (password,) = graph.apps[PINGONE.unique_name]["passwordCredentials"]
+    assert password["keyId"] == record.secret.key_id
+    assert record.resources.get("servicePrincipal") == (graph.sps[grant_app_id(graph)]["id"],)

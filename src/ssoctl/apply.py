@@ -30,7 +30,6 @@ from ssoctl.resources.base import (
     ApplyContext,
     Step,
 )
-from ssoctl.resources.current import TenantView
 from ssoctl.state import HeldSecret, Registration, StateFile
 from ssoctl.stores.base import Store
 
@@ -49,19 +48,32 @@ class ApplyResult:
     resources: dict[str, list[str]] = field(default_factory=dict)
 
 
-def used_now(view: TenantView) -> dict[str, list[str]]:
-    """The IDs a registration uses as read from the tenant (before apply adds any)."""
+def used_now(plan: Plan) -> dict[str, list[str]]:
+    """The IDs of what the registration manages, as read from the tenant (before apply adds any):
+    its service principal, the tenant-wide grants its steps manage and the app roles it asks for.
+    Consent added by hand (a user's grant, another app role) is not ssoctl's and is not recorded."""
+    view = plan.tenant
     used: dict[str, list[str]] = {}
-    if view.service_principal is not None:
-        sp = view.service_principal.object_id
-        used[SERVICE_PRINCIPAL] = [sp]
-        apis = {p.object_id for p in view.resource_principals.values()}
-        grants = [g.object_id for g in view.grants if g.client_id == sp and g.resource_id in apis]
-        roles = [a.object_id for a in view.assignments if a.principal_id == sp and a.resource_id in apis]
-        if grants:
-            used[GRANT] = grants
-        if roles:
-            used[ROLE_ASSIGNMENT] = roles
+    if view.service_principal is None:
+        return used
+    sp = view.service_principal.object_id
+    used[SERVICE_PRINCIPAL] = [sp]
+    grant_ids = {s.payload.grant_id for s in plan.steps if s.resource == GRANT and s.payload.grant_id}
+    roles = {
+        (s.payload.resource_id, s.payload.app_role_id.lower())
+        for s in plan.steps
+        if s.resource == ROLE_ASSIGNMENT
+    }
+    grants = [g.object_id for g in view.grants if g.object_id in grant_ids]
+    assigned = [
+        a.object_id
+        for a in view.assignments
+        if a.principal_id == sp and (a.resource_id, a.app_role_id.lower()) in roles
+    ]
+    if grants:
+        used[GRANT] = grants
+    if assigned:
+        used[ROLE_ASSIGNMENT] = assigned
     return used
 
 
@@ -74,7 +86,7 @@ def _context(
         ctx.object_id, ctx.app_id = view.app.object_id, view.app.app_id
     if view.service_principal is not None:
         ctx.service_principal_id = view.service_principal.object_id
-    for kind, ids in used_now(view).items():
+    for kind, ids in used_now(plan).items():
         for object_id in ids:
             ctx.use(kind, object_id)
     return ctx
@@ -125,6 +137,41 @@ def _ready(pending: list[Step], running: dict[Future[None], Step]) -> list[Step]
     return [s for s in pending if not set(s.needs) & unfinished]
 
 
+def _record_surely(record: Callable[[Step], None], step: Step) -> None:
+    """Record a finished step even if Ctrl-C arrives meanwhile (again and again, as `timeout -s
+    INT` sends it to the process and its group); the interrupt is raised once it is recorded.
+    A step that is done but not recorded would leave, say, a stored secret ssoctl does not know."""
+    interrupted = False
+    while True:
+        try:
+            record(step)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _finish_running(running: dict[Future[None], Step], record: Callable[[Step], None]) -> None:
+    """After a Ctrl-C: wait for every step under way and record those that finished, however many
+    more Ctrl-Cs come meanwhile."""
+    left = dict(running)
+    while left:
+        try:
+            done, _ = wait(left)
+        except KeyboardInterrupt:
+            continue
+        for future in done:
+            step = left.pop(future)
+            if future.exception() is None:
+                while True:
+                    try:
+                        record(step)
+                        break
+                    except KeyboardInterrupt:
+                        continue
+
+
 def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], concurrency: int) -> None:
     """Run steps as their needs allow: ready steps together (threads), a lone one inline."""
     pending = list(steps)
@@ -138,7 +185,7 @@ def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], c
                     step = ready[0]
                     pending.remove(step)
                     APPLY[step.resource](step, ctx)
-                    record(step)
+                    _record_surely(record, step)
                     continue
                 for step in ready:
                     pending.remove(step)
@@ -152,11 +199,9 @@ def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], c
                     if error is not None:
                         failure = failure or error
                     else:
-                        record(step)
+                        _record_surely(record, step)
         except BaseException:  # Ctrl-C while waiting: the steps under way finish, then stop
-            for future, step in running.items():
-                if future.exception() is None:
-                    record(step)
+            _finish_running(running, record)
             raise
     if failure is not None:
         raise failure

@@ -221,7 +221,7 @@ def _note_resources(plan: Plan, state: StateFile, tenant_id: str) -> None:
     record = state.get(tenant_id, plan.spec.unique_name)
     if record is None or plan.current is None or record.app_id != plan.current.app_id:
         return
-    used = {k: tuple(v) for k, v in sorted(used_now(plan.tenant).items())}
+    used = {k: tuple(v) for k, v in sorted(used_now(plan).items())}
     if dict(record.resources) != used:
         state.put(dataclasses.replace(record, resources=used))
 

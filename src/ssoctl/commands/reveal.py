@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
@@ -17,6 +19,8 @@ def reveal_secret(
 ) -> tuple[Registration, Credentials]:
     profile = get_portal(portal)
     state = StateFile(deps.home)
+    in_sandbox = deps.sandbox_requested(sandbox)
+    register = _register_command(profile.name, name, in_sandbox, bool(profile.redirect_uri_from_portal))
     if tenant and not is_guid(tenant):
         # state.json records tenants by ID; resolving a domain would need a Graph sign-in.
         raise UsageError(
@@ -30,7 +34,7 @@ def reveal_secret(
         if sandbox_tenant is None:
             raise UsageError(
                 "there is no sandbox tenant yet",
-                hint=f"register first: ssoctl azure register --portal {profile.name} --sandbox",
+                hint=f"register first: {register}",
             )
         if tenant and tenant.lower() != sandbox_tenant:
             raise UsageError(
@@ -47,7 +51,7 @@ def reveal_secret(
     if held is None or held.store == "none":
         raise UsageError(
             f"ssoctl stores no secret for {reg.display_name}",
-            hint=f"create one: ssoctl azure register --portal {profile.name} (with --store keyring or env-file:PATH)",
+            hint=f"create one: {register} (with --store keyring or env-file:PATH)",
         )
     ref = CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
     store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
@@ -55,6 +59,18 @@ def reveal_secret(
     if creds is None:
         raise StoreError(
             f"{held.store} no longer holds the client secret of {reg.display_name}",
-            hint=f"make a new one: ssoctl azure register --portal {profile.name} --store {held.store}",
+            hint=f"make a new one: {register} --store {shlex.quote(held.store)}",
         )
     return reg, creds
+
+
+def _register_command(portal: str, name: str | None, sandbox: bool, needs_redirect: bool) -> str:
+    """The register command for this registration, spelled out so pasting it acts on it."""
+    parts = ["ssoctl", "azure", "register", "--portal", portal]
+    if name:
+        parts += ["--name", shlex.quote(name)]
+    if needs_redirect:
+        parts += ["--redirect-uri", "URI"]
+    if sandbox:
+        parts.append("--sandbox")
+    return " ".join(parts)

@@ -28,7 +28,7 @@ with warnings.catch_warnings():
     )
 
 from ssoctl.graph.api import JSON, SERVICE_PRINCIPAL_SELECT
-from ssoctl.graph.errors import HINT_403_CONSENT
+from ssoctl.graph.errors import HINT_403_CONSENT, HINT_403_READ_CONSENT
 from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
 
 
@@ -70,6 +70,7 @@ class ConsentCalls(GraphTransport):
         return self._list(
             "reading delegated permission grants",
             lambda: self._get_info(self._client.oauth2_permission_grants, query),
+            hint_403=HINT_403_READ_CONSENT,
         )
 
     def create_permission_grant(self, body: JSON) -> JSON:
@@ -107,7 +108,11 @@ class ConsentCalls(GraphTransport):
 
     def list_app_role_assignments(self, principal_id: str) -> list[JSON]:
         builder = self._client.service_principals.by_service_principal_id(principal_id).app_role_assignments
-        return self._list("reading application permission assignments", lambda: self._get_info(builder))
+        return self._list(
+            "reading application permission assignments",
+            lambda: self._get_info(builder),
+            hint_403=HINT_403_READ_CONSENT,
+        )
 
     def assign_app_role(self, resource_id: str, body: JSON) -> JSON:
         builder = self._client.service_principals.by_service_principal_id(resource_id).app_role_assigned_to

@@ -28,6 +28,12 @@ HINT_403_CONSENT = (
     "role (Privileged Role Administrator for application permissions such as Group.Read.All), or "
     "the DelegatedPermissionGrant.ReadWrite.All and AppRoleAssignment.ReadWrite.All permissions"
 )
+# Reading consent needs more than Application.ReadWrite.All: grants are directory objects.
+HINT_403_READ_CONSENT = (
+    "reading admin consent needs Directory.Read.All or DelegatedPermissionGrant.ReadWrite.All (for "
+    "grants) and Application.Read.All (for app role assignments), or a role such as Cloud "
+    "Application Administrator"
+)
 # Tenant app-management policies (GRAPH.md "Client secrets"): say plainly what the tenant forbids.
 POLICY_HINTS = {
     "CredentialInvalidLifetimeAsPerAppPolicy": (

@@ -281,13 +281,15 @@ class GraphTransport:
 
         return build
 
-    def _list(self, what: str, build: Callable[[], RequestInformation], *, limit: int = 50) -> list[JSON]:
+    def _list(
+        self, what: str, build: Callable[[], RequestInformation], *, limit: int = 50, hint_403: str = HINT_403
+    ) -> list[JSON]:
         """A collection, following `@odata.nextLink` (at most `limit` pages: a bound, not a cap
         anyone should reach with ssoctl's filters)."""
         items: list[JSON] = []
         page = build
         for _ in range(limit):
-            doc = self._json(self._call(Call(what, expect_body=True), page), what)
+            doc = self._json(self._call(Call(what, expect_body=True, hint_403=hint_403), page), what)
             values = doc.get("value")
             if not isinstance(values, list):
                 raise GraphError(f"Microsoft Graph sent an unreadable list while {what}", status=200)

@@ -60,7 +60,8 @@ def render_register(
             issued = result.issued
             where = result.stored_in if result.stored_in != "none" else "nowhere (printed below, once)"
             out.print(
-                f"  Client secret:           {issued.key_id}, expires {issued.end:%Y-%m-%d}, stored in {where}"
+                f"  Client secret ID:        {issued.key_id} (not the value), expires {issued.end:%Y-%m-%d}, "
+                f"stored in {where}"
             )
             if show_secret:
                 out.print(f"  Client secret value:     {issued.text.reveal()}", markup=False)
