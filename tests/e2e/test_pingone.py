@@ -197,3 +197,21 @@ def test_every_third_request_throttled_and_new_objects_lagging_still_converges(
     assert_is_the_guide(tenant)
     again = register(cli, "--yes", env=env)
     assert again.exit_code == 0 and again.mutating == []
+
+
+def test_hand_made_consent_is_left_alone_and_not_claimed(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring, home: Path
+) -> None:
+    import json
+
+    assert register(cli, "--yes").exit_code == 0
+    sp, _, _, graph_sp = consent(tenant)
+    user_read_all = "df021288-bdef-4463-88db-98f22de89214"
+    extra = {"principalId": sp["id"], "resourceId": graph_sp, "appRoleId": user_read_all}
+    status, made = tenant.call("POST", f"/servicePrincipals/{graph_sp}/appRoleAssignedTo", extra)
+    assert status == 201, made
+    run = register(cli, "--yes")
+    assert run.exit_code == 0 and run.mutating == []
+    (record,) = json.loads((home / "state.json").read_text())["registrations"].values()
+    assert made["id"] not in record["resources"]["appRoleAssignment"]
+    assert len(record["resources"]["appRoleAssignment"]) == 1
