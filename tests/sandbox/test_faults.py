@@ -23,6 +23,24 @@ def test_every_nth_request_is_throttled_and_not_executed(faulty: Any, home: Any)
     assert graph.upsert("k", {"displayName": "x"}).status == 201  # 5th: executed
     statuses = [entry["status"] for entry in read_request_log(home)]
     assert statuses == [200, 429, 404, 429, 201]
+    # The log says which answers the fault gave: a 404 of Entra's own is not one of them.
+    assert [entry["fault"] for entry in read_request_log(home)] == [None, "throttle", None, "throttle", None]
+
+
+def test_replication_refusals_are_marked_in_the_log(faulty: Any, home: Any) -> None:
+    graph = faulty(Faults(replication_hits=1))
+    app = graph.create("lagging")
+    assert graph.call("GET", f"/applications/{app['id']}").status == 404  # lag
+    assert graph.call("GET", "/applications/00000000-0000-0000-0000-000000000001").status == 404  # missing
+    sp = graph.create_sp(app)
+    assert graph.call("GET", f"/servicePrincipals/{sp['id']}").status == 404  # lag
+    log = read_request_log(home)
+    assert [(e["status"], e["fault"]) for e in log[-4:]] == [
+        (404, "replication"),
+        (404, None),
+        (201, None),
+        (404, "replication"),
+    ]
 
 
 def test_replication_lag_after_create(faulty: Any) -> None:

@@ -68,9 +68,11 @@ class Dispatcher:
     ) -> Outcome:
         now = datetime.now(timezone.utc)
         mutating = method in MUTATING_METHODS
+        injected: str | None = None
         try:
             response = self._handle(method, target, headers, body, base_url=base_url, now=now)
         except ge.GraphFault as fault:
+            injected = fault.injected
             response = Response(fault.status, None, fault.headers)
             response.body = fault.body(
                 date=now.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -94,6 +96,7 @@ class Dispatcher:
                 "path": target,
                 "status": response.status,
                 "mutating": mutating,
+                "fault": injected,
                 "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             }
         )
@@ -128,7 +131,7 @@ class Dispatcher:
             require(principal, route.permissions)
             lagged = replication.lagging_path(state, resource)
             if lagged is not None:
-                refusal = ge.resource_not_found(lagged)
+                refusal = replication.refuse(ge.resource_not_found(lagged))
             else:
                 ctx = Context(
                     request, params, state, principal, self.faults, f"{base_url}/{API_VERSION}", now

@@ -18,6 +18,8 @@ class GraphFault(Exception):
 
     `keeps_state` marks the rare refusal that still changes the tenant: one caused by replication
     lag has used up a hit (replication.refuse), and that must be saved although the request fails.
+    `injected` names the fault that caused it ("throttle", "replication"), None for Entra's own
+    answers: the request log records it, so tests and benchmarks count what Graph acted on.
     """
 
     def __init__(
@@ -36,6 +38,7 @@ class GraphFault(Exception):
         self.details = [dict(d) for d in details]
         self.headers = dict(headers or {})
         self.keeps_state = False
+        self.injected: str | None = None
 
     def body(self, *, date: str, request_id: str, client_request_id: str) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -273,7 +276,7 @@ def invalid_page_size(value: str) -> GraphFault:
 def throttled(retry_after: int) -> GraphFault:
     # concepts/throttling.md sample response; the identity service adds x-ms-throttle-* headers
     # (concepts/throttling-limits.md, "Identity and access service limits").
-    return GraphFault(
+    fault = GraphFault(
         429,
         "TooManyRequests",
         "Please retry again later.",
@@ -282,3 +285,5 @@ def throttled(retry_after: int) -> GraphFault:
             "x-ms-throttle-information": "ResourceUnitLimitExceeded",
         },
     )
+    fault.injected = "throttle"
+    return fault

@@ -48,6 +48,7 @@ def refuse(fault: ge.GraphFault) -> ge.GraphFault:
     """The answer for a request refused because of lag: the hit it used up is saved (a failed
     request otherwise leaves the tenant untouched, and the lag would never end)."""
     fault.keeps_state = True
+    fault.injected = "replication"
     return fault
 
 
