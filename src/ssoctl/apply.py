@@ -45,7 +45,6 @@ class ApplyResult:
     issued: IssuedSecret | None = None
     stored_in: str | None = None
     warnings: list[str] = field(default_factory=list)
-    resources: dict[str, list[str]] = field(default_factory=dict)
 
 
 def used_now(plan: Plan) -> dict[str, list[str]]:
@@ -137,24 +136,28 @@ def _ready(pending: list[Step], running: dict[Future[None], Step]) -> list[Step]
     return [s for s in pending if not set(s.needs) & unfinished]
 
 
-def _record_surely(record: Callable[[Step], None], step: Step) -> None:
+def _record_through_interrupts(record: Callable[[Step], None], step: Step) -> bool:
     """Record a finished step even if Ctrl-C arrives meanwhile (again and again, as `timeout -s
-    INT` sends it to the process and its group); the interrupt is raised once it is recorded.
+    INT` sends it to the process and its group). True when an interrupt was held back.
     A step that is done but not recorded would leave, say, a stored secret ssoctl does not know."""
     interrupted = False
     while True:
         try:
             record(step)
-            break
+            return interrupted
         except KeyboardInterrupt:
             interrupted = True
-    if interrupted:
+
+
+def _record_surely(record: Callable[[Step], None], step: Step) -> None:
+    """Record a finished step; an interrupt that came meanwhile is raised once it is recorded."""
+    if _record_through_interrupts(record, step):
         raise KeyboardInterrupt
 
 
 def _finish_running(running: dict[Future[None], Step], record: Callable[[Step], None]) -> None:
     """After a Ctrl-C: wait for every step under way and record those that finished, however many
-    more Ctrl-Cs come meanwhile."""
+    more Ctrl-Cs come meanwhile (the caller re-raises the first)."""
     left = dict(running)
     while left:
         try:
@@ -164,12 +167,7 @@ def _finish_running(running: dict[Future[None], Step], record: Callable[[Step], 
         for future in done:
             step = left.pop(future)
             if future.exception() is None:
-                while True:
-                    try:
-                        record(step)
-                        break
-                    except KeyboardInterrupt:
-                        continue
+                _record_through_interrupts(record, step)
 
 
 def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], concurrency: int) -> None:
@@ -227,5 +225,4 @@ def apply_plan(
         issued=ctx.issued,
         stored_in=ctx.stored_in,
         warnings=list(ctx.warnings),
-        resources={k: list(v) for k, v in ctx.used.items()},
     )

@@ -6,9 +6,9 @@ two runs on one machine never plan against each other's half-done work.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets as random_tokens
-import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,11 +23,12 @@ from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
 from ssoctl.resources import read_current
 from ssoctl.secrets import Reminder, due_reminders
-from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, slug
+from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec
 from ssoctl.state import HeldSecret, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
 
+from .hints import command_for
 from .session import graph_session
 
 
@@ -73,9 +74,9 @@ class RegisterUI(Protocol):
 
 def reveal_command(spec: AppSpec, tenant_id: str, sandbox: bool) -> str:
     """The exact `secrets reveal` for this registration: named, and in this tenant."""
-    name = "" if slug(spec.display_name) == slug(spec.portal) else f" --name {shlex.quote(spec.display_name)}"
-    where = " --sandbox" if sandbox else f" --tenant {tenant_id}"
-    return f"ssoctl secrets reveal --portal {spec.portal}{name}{where}"
+    return command_for(
+        "secrets reveal", spec.portal, name=spec.display_name, sandbox=sandbox, tenant=tenant_id
+    )
 
 
 def _store_at(deps: Deps, location: str) -> Store | None:
@@ -156,22 +157,15 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
     )
     store_spec: StoreSpec = parse_store(opts.store or "keyring")
     state = StateFile(deps.home, sleep=deps.sleep)
-    if opts.plan_only:
-        return _register(opts, deps, ui, portal, spec, store_spec, state)
-    with exclusive_run(deps.home, command=f"ssoctl azure register --portal {portal.name}", sleep=deps.sleep):
-        return _register(opts, deps, ui, portal, spec, store_spec, state)
-
-
-def _register(
-    opts: RegisterOptions,
-    deps: Deps,
-    ui: RegisterUI,
-    portal: Portal,
-    spec: AppSpec,
-    store_spec: StoreSpec,
-    state: StateFile,
-) -> RegisterOutcome:
-    with graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
+    # --plan only reads: it does not wait for (or hold up) a run that applies.
+    held = (
+        contextlib.nullcontext()
+        if opts.plan_only
+        else exclusive_run(
+            deps.home, command=f"ssoctl azure register --portal {portal.name}", sleep=deps.sleep
+        )
+    )
+    with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
         tenant_id = session.tenant_id
         store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         if notice:

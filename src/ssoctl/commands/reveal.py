@@ -13,6 +13,8 @@ from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
 
+from .hints import command_for
+
 
 def reveal_secret(
     deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool
@@ -20,7 +22,13 @@ def reveal_secret(
     profile = get_portal(portal)
     state = StateFile(deps.home)
     in_sandbox = deps.sandbox_requested(sandbox)
-    register = _register_command(profile.name, name, in_sandbox, bool(profile.redirect_uri_from_portal))
+    register = command_for(
+        "azure register",
+        profile.name,
+        name=name,
+        sandbox=in_sandbox,
+        extra=["--redirect-uri", "URI"] if profile.redirect_uri_from_portal else [],
+    )
     if tenant and not is_guid(tenant):
         # state.json records tenants by ID; resolving a domain would need a Graph sign-in.
         raise UsageError(
@@ -62,15 +70,3 @@ def reveal_secret(
             hint=f"make a new one: {register} --store {shlex.quote(held.store)}",
         )
     return reg, creds
-
-
-def _register_command(portal: str, name: str | None, sandbox: bool, needs_redirect: bool) -> str:
-    """The register command for this registration, spelled out so pasting it acts on it."""
-    parts = ["ssoctl", "azure", "register", "--portal", portal]
-    if name:
-        parts += ["--name", shlex.quote(name)]
-    if needs_redirect:
-        parts += ["--redirect-uri", "URI"]
-    if sandbox:
-        parts.append("--sandbox")
-    return " ".join(parts)

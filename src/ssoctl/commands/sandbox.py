@@ -7,7 +7,6 @@ records of that tenant and any keyring entries holding its secrets — otherwise
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError
 from ssoctl.spec import env_prefix
-from ssoctl.state import StateFile, exclusive_run
+from ssoctl.state import Registration, StateFile, exclusive_run
 from ssoctl.stores import parse_store
 
 
@@ -31,28 +30,26 @@ def reset_sandbox_tenant(deps: Deps) -> ResetResult:
 
     home = deps.home
     with exclusive_run(home, command="ssoctl sandbox reset", sleep=deps.sleep):
-        return _reset(deps, home, existing_tenant_id(home), sandbox_dir(home), reset_sandbox)
-
-
-def _reset(
-    deps: Deps, home: Path, tenant_id: str | None, folder: Path, reset_sandbox: Callable[[Path], object]
-) -> ResetResult:
-    result = ResetResult(tenant_id)
-    state = StateFile(home, sleep=deps.sleep)
-    for reg in state.all():
-        if reg.tenant_id != result.tenant_id:
-            continue
-        held = reg.secret
-        if held and held.store != "none" and not held.store.startswith(f"env-file:{folder}"):
-            try:
-                store, _ = deps.open_store(parse_store(held.store), home=home, sandbox=False, env=deps.env)
-                if store is not None:
-                    store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
-            except StoreError as exc:
-                result.warnings.append(
-                    f"could not delete {reg.display_name}'s secret from {held.store}: {exc.message}"
-                )
-        state.remove(reg)
-        result.forgotten.append(reg.display_name)
-    reset_sandbox(home)
+        result = ResetResult(existing_tenant_id(home))
+        state = StateFile(home, sleep=deps.sleep)
+        for reg in state.all():
+            if reg.tenant_id == result.tenant_id:
+                _forget(deps, state, reg, sandbox_dir(home), result)
+        reset_sandbox(home)
     return result
+
+
+def _forget(deps: Deps, state: StateFile, reg: Registration, folder: Path, result: ResetResult) -> None:
+    """Drop a sandbox registration: its stored secret (outside the sandbox folder) and its record."""
+    held = reg.secret
+    if held and held.store != "none" and not held.store.startswith(f"env-file:{folder}"):
+        try:
+            store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
+            if store is not None:
+                store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
+        except StoreError as exc:
+            result.warnings.append(
+                f"could not delete {reg.display_name}'s secret from {held.store}: {exc.message}"
+            )
+    state.remove(reg)
+    result.forgotten.append(reg.display_name)

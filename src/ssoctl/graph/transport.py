@@ -268,7 +268,7 @@ class GraphTransport:
 
     def _get_json(self, call: Call, build: Callable[[], RequestInformation]) -> JSON | None:
         raw = self._call(call, build)
-        return None if raw is None else self._json(raw, call.what.removeprefix("reading "))
+        return None if raw is None else self._json(raw, f"answer while {call.what}")
 
     def _page(self, link: str) -> Callable[[], RequestInformation]:
         """A builder for the next page: Graph's `@odata.nextLink`, sent as it is."""

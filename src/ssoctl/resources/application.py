@@ -154,10 +154,10 @@ def diff(spec: AppSpec, current: AppState | None) -> Step:
 def apply(step: Step, ctx: ApplyContext) -> None:
     """Upsert the app; on first creation also expose the API. Fills object and app IDs."""
     spec: AppSpec = step.payload
-    graph, current, out = ctx.graph, ctx.current.app, ctx
+    graph, current = ctx.graph, ctx.current.app
     if not step.has_work:
         assert current is not None
-        out.object_id, out.app_id = current.object_id, current.app_id
+        ctx.object_id, ctx.app_id = current.object_id, current.app_id
         return
     created = graph.upsert_application(
         spec.unique_name, application_body(spec, current.app_id if current else None)
@@ -166,7 +166,7 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         object_id, app_id = created["id"], created["appId"]
         needs_uri = spec.expose_api
     elif current is not None:
-        out.object_id, out.app_id = current.object_id, current.app_id
+        ctx.object_id, ctx.app_id = current.object_id, current.app_id
         return
     else:
         # It appeared between our read and our write (another run?): the upsert updated it.
@@ -178,4 +178,4 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         needs_uri = spec.expose_api and identifier_uri(app_id) not in state.identifier_uris
     if needs_uri:
         graph.update_application(object_id, {"identifierUris": [identifier_uri(app_id)]})
-    out.object_id, out.app_id = object_id, app_id
+    ctx.object_id, ctx.app_id = object_id, app_id

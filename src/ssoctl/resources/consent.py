@@ -4,7 +4,6 @@ assignment resources."""
 
 from __future__ import annotations
 
-from ssoctl.portals.graph_permissions import api_name
 from ssoctl.spec import AppSpec, Permission
 
 
@@ -30,7 +29,3 @@ def resource_apps(spec: AppSpec) -> tuple[str, ...]:
     """The APIs whose service principals consent points at."""
     apis = set(delegated_scopes(spec)) | {p.resource_app_id for p in app_roles(spec)}
     return tuple(sorted(apis))
-
-
-def describe_api(app_id: str) -> str:
-    return api_name(app_id)

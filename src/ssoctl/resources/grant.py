@@ -100,15 +100,15 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         "scope": plan.scope,
     }
     try:
-        created = graph.create_permission_grant(body)
+        grant_id = str(graph.create_permission_grant(body)["id"])
     except GraphError as exc:
         if exc.graph_code != DUPLICATE:
             raise
-        created = _merge_into_existing(ctx, plan)  # made meanwhile (another run, or a retried POST)
-    ctx.use(GRANT, str(created["id"]))
+        grant_id = _merge_into_existing(ctx, plan)  # made meanwhile (another run, or a retried POST)
+    ctx.use(GRANT, grant_id)
 
 
-def _merge_into_existing(ctx: ApplyContext, plan: GrantPlan) -> dict[str, str]:
+def _merge_into_existing(ctx: ApplyContext, plan: GrantPlan) -> str:
     for raw in ctx.graph.list_permission_grants(ctx.service_principal_id):
         grant = GrantState.from_json(raw)
         if grant.resource_id == plan.resource_id and grant.consent_type == ALL_PRINCIPALS:
@@ -116,5 +116,5 @@ def _merge_into_existing(ctx: ApplyContext, plan: GrantPlan) -> dict[str, str]:
             merged = " ".join((*grant.scopes, *(s for s in wanted if s not in grant.scopes)))
             if merged != " ".join(grant.scopes):
                 ctx.graph.update_permission_grant(grant.object_id, merged)
-            return {"id": grant.object_id}
+            return grant.object_id
     raise GraphError("Microsoft Graph reported a duplicate grant that cannot be found", status=409)

@@ -23,11 +23,11 @@ class AssignmentPlan:
 
 
 def read(graph: GraphApi, service_principal: ServicePrincipalState | None) -> tuple[AssignmentState, ...]:
-    if service_principal is None:
-        return ()
-    return tuple(
-        AssignmentState.from_json(raw) for raw in graph.list_app_role_assignments(service_principal.object_id)
-    )
+    return _assigned_to(graph, service_principal.object_id) if service_principal else ()
+
+
+def _assigned_to(graph: GraphApi, principal_id: str) -> tuple[AssignmentState, ...]:
+    return tuple(AssignmentState.from_json(raw) for raw in graph.list_app_role_assignments(principal_id))
 
 
 def _find(
@@ -88,14 +88,7 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         if exc.status != 400 or ALREADY_EXISTS not in exc.message.lower():
             raise
         # Made meanwhile (another run, or a retried POST whose first answer was lost): adopt it.
-        found = _find(read_by_id(ctx), ctx.service_principal_id, plan)
+        found = _find(_assigned_to(ctx.graph, ctx.service_principal_id), ctx.service_principal_id, plan)
         if found is None:
             raise
         ctx.use(ROLE_ASSIGNMENT, found.object_id)
-
-
-def read_by_id(ctx: ApplyContext) -> tuple[AssignmentState, ...]:
-    return tuple(
-        AssignmentState.from_json(raw)
-        for raw in ctx.graph.list_app_role_assignments(ctx.service_principal_id)
-    )

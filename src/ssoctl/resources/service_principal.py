@@ -63,12 +63,8 @@ def diff(spec: AppSpec, app: AppState | None, current: ServicePrincipalState | N
 
 
 def apply(step: Step, ctx: ApplyContext) -> None:
+    """Create the service principal (an existing one is never a step with work)."""
     spec: AppSpec = step.payload
-    existing = ctx.current.service_principal
-    if existing is not None and not step.has_work:
-        ctx.service_principal_id = existing.object_id
-        ctx.use(SERVICE_PRINCIPAL, existing.object_id)
-        return
     created = ctx.graph.upsert_service_principal(ctx.app_id, {"displayName": spec.display_name})
     if created is None:  # it existed after all (another run made it): read its id
         raw = ctx.graph.get_service_principal(ctx.app_id)
