@@ -34,6 +34,13 @@ class NextStepContext:
     secret_location: str | None
     discovery_url: str = ""  # the tenant's OpenID Connect metadata document, in its cloud
 
+    @property
+    def secret_to_paste(self) -> str:
+        """Where the person gets the secret's value from: the reveal command, or what they saved."""
+        if self.secret_location:
+            return f"the value printed by `{self.reveal_command}`"
+        return "the secret value you saved when it was shown"
+
 
 @dataclass(frozen=True)
 class Portal:

@@ -16,17 +16,12 @@ REDIRECT_URI = "https://prod-e5.okta.com/oauth2/v1/authorize/callback"
 
 
 def next_steps(ctx: NextStepContext) -> list[str]:
-    secret = (
-        f"paste the value printed by `{ctx.reveal_command}`"
-        if ctx.secret_location
-        else "paste the secret value you saved when it was shown"
-    )
     return [
         "Sign in to the emnify Portal (https://portal.emnify.com/) and open Organization Settings "
         "(building icon) → Single Sign-On. If SSO is not enabled for your account, contact emnify support.",
         "Under the Microsoft SSO provider click Add.",
         f"Client ID: {ctx.client_id}",
-        f"Client Secret: {secret}",
+        f"Client Secret: paste {ctx.secret_to_paste}",
         "Click Create and Activate.",
         "Click Verify Integration and follow the prompts — SSO is configured only after verification.",
         "Your emnify user's email must be the same as your Microsoft sign-in; if it differs, add "

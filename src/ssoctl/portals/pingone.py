@@ -21,16 +21,11 @@ WHERE_THE_REDIRECT_URI_IS = (
 
 
 def next_steps(ctx: NextStepContext) -> list[str]:
-    secret = (
-        f"the value printed by `{ctx.reveal_command}`"
-        if ctx.secret_location
-        else "the secret value you saved when it was shown"
-    )
     return [
         "In PingOne for Enterprise open Setup → Identity Repository → Connect to an Identity Repository, "
         "choose Microsoft Azure AD and click Next (Configure Your Microsoft Azure Connection).",
         f"Client ID: {ctx.client_id}",
-        f"Client Secret: paste {secret}",
+        f"Client Secret: paste {ctx.secret_to_paste}",
         f"Discovery Endpoint: {ctx.discovery_url}",
         "Click Verify; PingOne reads the endpoints from the Discovery Endpoint.",
         "Scope: select openid, profile and email, then click Next.",
