@@ -35,6 +35,7 @@ from ssoctl.sandbox.resources.common import (
     path_object_id,
     project,
     readable,
+    upsert_key,
 )
 from ssoctl.sandbox.router import Context, Response, Router
 from ssoctl.sandbox.schema import Schema, Validator, load_schema
@@ -264,12 +265,10 @@ def patch_application(ctx: Context) -> Response:
     raw = ctx.json_body()
     app = find(ctx, segment)
     if app is None:
-        upsert = isinstance(segment, Key) and segment.name == "uniqueName"
-        if upsert and ctx.request.prefers("create-if-missing"):
-            assert isinstance(segment, Key)
-            body = _validate_body(raw, existing=None)
-            return _created_response(ctx, _create(ctx, body, unique_name=segment.value))
-        raise ge.resource_not_found(segment.value if isinstance(segment, Key) else segment)
+        unique_name = upsert_key(ctx, segment, "uniqueName")
+        return _created_response(
+            ctx, _create(ctx, _validate_body(raw, existing=None), unique_name=unique_name)
+        )
     body = _validate_body(raw, existing=app)
     _update(ctx, app, body)
     return Response(204)

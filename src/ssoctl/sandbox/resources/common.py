@@ -264,3 +264,11 @@ def page(
         link = "&".join(f"{k}={quote(v, safe=',')}" for k, v in params)
         body["@odata.nextLink"] = f"{ctx.base_url}/{path}?{link}"
     return Response(200, body)
+
+
+def upsert_key(ctx: Context, segment: Segment, key_name: str) -> str:
+    """PATCH of an object that does not exist: the alternate key's value when the request is an
+    upsert (`(key_name='…')` with `Prefer: create-if-missing`), else Graph's 404."""
+    if isinstance(segment, Key) and segment.name == key_name and ctx.request.prefers("create-if-missing"):
+        return segment.value
+    raise ge.resource_not_found(segment.value if isinstance(segment, Key) else segment)

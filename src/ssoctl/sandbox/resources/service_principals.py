@@ -29,6 +29,7 @@ from ssoctl.sandbox.resources.common import (
     path_object_id,
     project,
     readable,
+    upsert_key,
 )
 from ssoctl.sandbox.router import Context, Response, Router
 from ssoctl.sandbox.schema import Validator, load_schema
@@ -307,12 +308,8 @@ def patch_service_principal(ctx: Context) -> Response:
     raw = ctx.json_body()
     sp = find(ctx, segment)
     if sp is None:
-        upsert = isinstance(segment, Key) and segment.name == "appId"
-        if upsert and ctx.request.prefers("create-if-missing"):
-            assert isinstance(segment, Key)
-            body = _validate_body(raw, app_id=segment.value)
-            return _created_response(ctx, _create(ctx, segment.value, body))
-        raise ge.resource_not_found(segment.value if isinstance(segment, Key) else segment)
+        app_id = upsert_key(ctx, segment, "appId")
+        return _created_response(ctx, _create(ctx, app_id, _validate_body(raw, app_id=app_id)))
     body = _validate_body(raw, app_id=str(sp["appId"]))
     updated = merge(load_schema(), copy.deepcopy(sp), {k: v for k, v in body.items() if k != "appId"}, TYPE)
     _check_names(ctx, updated)
