@@ -98,10 +98,13 @@ class _Recorder:
         self.plan, self.ref, self.state, self.ctx = plan, ref, state, ctx
 
     def __call__(self, step: Step) -> None:
+        if self.ctx.app_id:
+            self.state.update(
+                self.ref.tenant_id, self.plan.spec.unique_name, lambda old: self._record(step, old)
+            )
+
+    def _record(self, step: Step, previous: Registration | None) -> Registration:
         ctx, spec = self.ctx, self.plan.spec
-        if not ctx.app_id:
-            return
-        previous = self.state.get(self.ref.tenant_id, spec.unique_name)
         same_app = previous is not None and previous.app_id == ctx.app_id
         secret = previous.secret if previous and same_app else None
         replaced = previous.replaced if previous and same_app else ()
@@ -115,18 +118,16 @@ class _Recorder:
                     display_name=secret_plan.new.display_name,
                 )
             replaced = secret_plan.replaced
-        self.state.put(
-            Registration(
-                portal=spec.portal,
-                display_name=spec.display_name,
-                unique_name=spec.unique_name,
-                tenant_id=self.ref.tenant_id,
-                app_id=ctx.app_id,
-                object_id=ctx.object_id,
-                secret=secret,
-                replaced=replaced,
-                resources={k: tuple(v) for k, v in sorted(ctx.used.items())},
-            )
+        return Registration(
+            portal=spec.portal,
+            display_name=spec.display_name,
+            unique_name=spec.unique_name,
+            tenant_id=self.ref.tenant_id,
+            app_id=ctx.app_id,
+            object_id=ctx.object_id,
+            secret=secret,
+            replaced=replaced,
+            resources={k: tuple(v) for k, v in sorted(ctx.used.items())},
         )
 
 

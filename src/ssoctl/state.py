@@ -179,10 +179,20 @@ class StateFile:
         return self._load().get(f"{tenant_id}/{unique_name}")
 
     def put(self, reg: Registration) -> None:
+        self.update(reg.tenant_id, reg.unique_name, lambda _: reg)
+
+    def update(
+        self, tenant_id: str, unique_name: str, change: Callable[[Registration | None], Registration | None]
+    ) -> None:
+        """Read-modify-write one registration in a single locked load and save: `change` gets the
+        record as it is (or None) and returns the new one (None: leave the file as it is)."""
         with self._locked():
             regs = self._load()
-            regs[reg.key] = reg
-            self._save(regs)
+            key = f"{tenant_id}/{unique_name}"
+            new = change(regs.get(key))
+            if new is not None and new != regs.get(key):
+                regs[key] = new
+                self._save(regs)
 
     def remove(self, reg: Registration) -> None:
         with self._locked():

@@ -24,7 +24,7 @@ from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
 from ssoctl.resources import read_current
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec
-from ssoctl.state import HeldSecret, StateFile, exclusive_run
+from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
 
@@ -211,13 +211,16 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
 
 def _note_resources(plan: Plan, state: StateFile, tenant_id: str) -> None:
     """An unchanged run still brings ssoctl's record up to date with the IDs it read (a record
-    from an older ssoctl, or resources consented by hand): no request, only state.json."""
-    record = state.get(tenant_id, plan.spec.unique_name)
-    if record is None or plan.current is None or record.app_id != plan.current.app_id:
-        return
+    from an older ssoctl, or one made before the enterprise app existed): no request, only state.json."""
+    current = plan.current
     used = {k: tuple(v) for k, v in sorted(used_now(plan).items())}
-    if dict(record.resources) != used:
-        state.put(dataclasses.replace(record, resources=used))
+
+    def with_resources(record: Registration | None) -> Registration | None:
+        if record is None or current is None or record.app_id != current.app_id:
+            return None
+        return dataclasses.replace(record, resources=used)
+
+    state.update(tenant_id, plan.spec.unique_name, with_resources)
 
 
 def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str | None) -> RegisterOutcome:
