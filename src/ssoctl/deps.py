@@ -1,5 +1,5 @@
-"""The one place real I/O is chosen: environment, clock, sleep, terminal, Graph client factory,
-sign-in and credential stores.
+"""The one place real I/O is chosen: environment, clock, sleep, terminal and its output streams,
+Graph client factory, sign-in and credential stores.
 
 Commands receive a `Deps`; tests build one with fakes (a recording sleep, a fixed clock, a store
 opener that hands out an in-memory store, a sign-in that returns a test credential) and pass it as
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ssoctl.config import env_flag, ssoctl_home
 from ssoctl.graph.api import GraphApi
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ssoctl.graph.auth import SignIn
     from ssoctl.stores import StoreSpec
     from ssoctl.stores.base import Store
+    from ssoctl.views.console import Consoles
 
 
 class GraphFactory(Protocol):
@@ -69,6 +70,14 @@ def real_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) ->
     return choose_sign_in(env, cloud=cloud, tenant=tenant)
 
 
+def _stdout() -> TextIO:
+    return sys.stdout  # looked up at use: CliRunner swaps sys.stdout per invocation
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -91,6 +100,14 @@ class Deps:
     stdin_is_terminal: Callable[[], bool] = _stdin_is_terminal
     open_store: StoreOpener = open_real_store
     sign_in: SignInChooser = real_sign_in
+    stdout: Callable[[], TextIO] = _stdout
+    stderr: Callable[[], TextIO] = _stderr
+
+    def consoles(self) -> Consoles:
+        """The command's output streams as Rich consoles (Rich is imported only now)."""
+        from ssoctl.views.console import Consoles
+
+        return Consoles(self.stdout(), self.stderr())
 
     @property
     def home(self) -> Path:

@@ -107,14 +107,18 @@ def register(
         if output is OutputFormat.json:
             from ssoctl.views.json_view import JsonRegisterUI, dump, register_document
 
-            outcome = run_register(options, deps, JsonRegisterUI())
-            dump(register_document(outcome, show_secret=show_secret))
+            consoles = deps.consoles()
+            outcome = run_register(options, deps, JsonRegisterUI(consoles))
+            dump(register_document(outcome, show_secret=show_secret), consoles.out_stream)
             return 0
         from ssoctl.views.human import HumanRegisterUI, render_register
 
-        outcome = run_register(options, deps, HumanRegisterUI())
+        consoles = deps.consoles()
+        outcome = run_register(options, deps, HumanRegisterUI(consoles))
         # Reminders are for a person at a terminal (never in CI); SSOCTL_NO_REMINDERS empties them.
-        render_register(outcome, show_secret=show_secret, plan_only=plan, show_reminders=deps.can_prompt())
+        render_register(
+            outcome, consoles, show_secret=show_secret, plan_only=plan, show_reminders=deps.can_prompt()
+        )
         return 0
 
     run_guarded(output, body)

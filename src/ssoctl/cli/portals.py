@@ -14,14 +14,15 @@ app = App(help="The portals ssoctl knows and what each one needs in Entra.", no_
 
 
 @app.command("list")
-def list_portals(output: opt.Output = OutputFormat.table) -> None:
+def list_portals(ctx: typer.Context, output: opt.Output = OutputFormat.table) -> None:
     """List the portal profiles."""
+    deps = opt.deps_from(ctx)
 
     def body() -> int:
         from ssoctl.portals import PORTALS
         from ssoctl.views.portals import print_portal_list
 
-        print_portal_list(list(PORTALS.values()), as_json=output is OutputFormat.json)
+        print_portal_list(list(PORTALS.values()), deps.consoles(), as_json=output is OutputFormat.json)
         return 0
 
     run_guarded(output, body)
@@ -29,6 +30,7 @@ def list_portals(output: opt.Output = OutputFormat.table) -> None:
 
 @app.command("show")
 def show_portal(
+    ctx: typer.Context,
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="Portal name, e.g. emnify.", show_default=False)
     ],
@@ -36,6 +38,7 @@ def show_portal(
     output: opt.Output = OutputFormat.table,
 ) -> None:
     """Show the app registration a portal needs, exactly as ssoctl will create it."""
+    deps = opt.deps_from(ctx)
 
     def body() -> int:
         from ssoctl.portals import PortalOptions, get_portal
@@ -43,7 +46,7 @@ def show_portal(
 
         portal = get_portal(name)
         spec = portal.build_spec(PortalOptions(display_name=display_name), for_display=True)
-        print_portal(portal, spec, as_json=output is OutputFormat.json)
+        print_portal(portal, spec, deps.consoles(), as_json=output is OutputFormat.json)
         return 0
 
     run_guarded(output, body)

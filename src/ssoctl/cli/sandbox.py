@@ -59,22 +59,21 @@ def reset(ctx: typer.Context, yes: opt.Yes = False) -> None:
         from ssoctl.commands.sandbox import reset_sandbox_tenant
         from ssoctl.errors import DeclinedError
 
+        consoles = deps.consoles()
         if not yes:
             if not deps.can_prompt():
                 raise DeclinedError("sandbox reset deletes stored sandbox credentials", hint="pass --yes")
-            from ssoctl.views.console import ask_yes
-
-            if not ask_yes("Delete the sandbox tenant and its stored credentials?"):
+            if not consoles.ask_yes("Delete the sandbox tenant and its stored credentials?"):
                 raise DeclinedError("cancelled: nothing was deleted")
 
         result = reset_sandbox_tenant(deps)
         if result.tenant_id is None:
-            typer.echo("sandbox reset: there was no sandbox tenant", err=True)
+            consoles.note("sandbox reset: there was no sandbox tenant")
             return 0
         forgotten = ", ".join(result.forgotten) or "no registrations"
-        typer.echo(f"sandbox reset: tenant {result.tenant_id} deleted ({forgotten} forgotten)", err=True)
+        consoles.note(f"sandbox reset: tenant {result.tenant_id} deleted ({forgotten} forgotten)")
         for warning in result.warnings:
-            typer.echo(f"warning: {warning}", err=True)
+            consoles.note(f"warning: {warning}")
         return 0
 
     run_guarded(OutputFormat.table, body)

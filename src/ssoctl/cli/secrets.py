@@ -32,6 +32,7 @@ def reveal(
         from ssoctl.commands.reveal import reveal_secret
 
         reg, creds = reveal_secret(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox)
+        consoles = deps.consoles()
         if output is OutputFormat.json:
             from ssoctl.views.json_view import dump
 
@@ -42,10 +43,11 @@ def reveal(
                     "tenantId": creds.tenant_id,
                     "clientId": creds.client_id,
                     "clientSecret": creds.client_secret.reveal(),
-                }
+                },
+                consoles.out_stream,
             )
         else:
-            typer.echo(creds.client_secret.reveal())
+            consoles.write(creds.client_secret.reveal() + "\n")
         return 0
 
     run_guarded(output, body)

@@ -6,15 +6,16 @@ from rich.markup import escape
 
 from ssoctl.commands.register import RegisterOutcome
 from ssoctl.plan import Plan
-from ssoctl.views.console import ask_yes, stderr_console, stdout_console
+from ssoctl.views.console import Consoles
 
 
 class HumanRegisterUI:
     """Shows the plan on stdout and asks on the terminal; notices go to stderr."""
 
-    def __init__(self) -> None:
-        self.out = stdout_console()
-        self.err = stderr_console()
+    def __init__(self, consoles: Consoles) -> None:
+        self.consoles = consoles
+        self.out = consoles.out()
+        self.err = consoles.err()
 
     def notice(self, text: str) -> None:
         self.err.print(f"note: {escape(text)}")
@@ -37,13 +38,13 @@ class HumanRegisterUI:
             self.out.print("\nNo changes: the app registration and its secret are as the portal needs them.")
 
     def confirm(self, question: str) -> bool:
-        return ask_yes(question)
+        return self.consoles.ask_yes(question)
 
 
 def render_register(
-    outcome: RegisterOutcome, *, show_secret: bool, plan_only: bool, show_reminders: bool
+    outcome: RegisterOutcome, consoles: Consoles, *, show_secret: bool, plan_only: bool, show_reminders: bool
 ) -> None:
-    out, err = stdout_console(), stderr_console()
+    out, err = consoles.out(), consoles.err()
     result = outcome.result
     if plan_only:
         out.print("\n--plan: nothing was changed. Run without --plan to apply.")

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ssoctl.commands.register import RegisterOutcome
 from ssoctl.errors import GraphError, SsoctlError
 from ssoctl.graph.mapping import graph_datetime
 
+if TYPE_CHECKING:
+    from ssoctl.views.console import Consoles
+
 JSON_FORMAT_VERSION = 1
 
 
-def dump(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+def dump(doc: Any, out: TextIO | None = None) -> None:
+    """The one JSON document on stdout (`out`: the command's stdout from Deps)."""
+    (out or sys.stdout).write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[str, Any]:
@@ -69,13 +73,14 @@ def error_document(exc: SsoctlError) -> dict[str, Any]:
 class JsonRegisterUI:
     """JSON mode: nothing on stdout but the one document; notices and the prompt go to stderr."""
 
+    def __init__(self, consoles: Consoles) -> None:
+        self.consoles = consoles
+
     def notice(self, text: str) -> None:
-        sys.stderr.write(f"note: {text}\n")
+        self.consoles.note(f"note: {text}")
 
     def show_plan(self, plan: object, tenant_id: str, sandbox: bool) -> None:
         return None
 
     def confirm(self, question: str) -> bool:
-        from ssoctl.views.console import ask_yes
-
-        return ask_yes(question)
+        return self.consoles.ask_yes(question)

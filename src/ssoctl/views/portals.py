@@ -13,7 +13,7 @@ from ssoctl.portals.graph_permissions import api_name
 from ssoctl.resources.application import FIELDS
 from ssoctl.resources.consent import app_roles, delegated_scopes
 from ssoctl.spec import AppSpec
-from ssoctl.views.console import stdout_console
+from ssoctl.views.console import Consoles
 from ssoctl.views.json_view import dump
 
 
@@ -75,21 +75,24 @@ def _consent_rows(spec: AppSpec) -> list[tuple[str, str]]:
     return rows
 
 
-def print_portal_list(portals: list[Portal], *, as_json: bool) -> None:
+def print_portal_list(portals: list[Portal], consoles: Consoles, *, as_json: bool) -> None:
     if as_json:
-        dump({"portals": [{"name": p.name, "title": p.title, "summary": p.summary} for p in portals]})
+        dump(
+            {"portals": [{"name": p.name, "title": p.title, "summary": p.summary} for p in portals]},
+            consoles.out_stream,
+        )
         return
     table = Table("portal", "what it sets up", box=None, header_style="bold")
     for portal in portals:
         table.add_row(portal.name, escape(portal.summary))
-    stdout_console().print(table)
+    consoles.out().print(table)
 
 
-def print_portal(portal: Portal, spec: AppSpec, *, as_json: bool) -> None:
+def print_portal(portal: Portal, spec: AppSpec, consoles: Consoles, *, as_json: bool) -> None:
     if as_json:
-        dump(portal_document(portal, spec))
+        dump(portal_document(portal, spec), consoles.out_stream)
         return
-    out = stdout_console()
+    out = consoles.out()
     out.print(f"[bold]{escape(portal.title)}[/] — {escape(portal.summary)}")
     out.print(f"Guide: {escape(portal.guide)}\n")
     table = Table("setting", "value", box=None, header_style="bold")
