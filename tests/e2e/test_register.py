@@ -448,7 +448,9 @@ def test_replaced_secret_stays_for_the_portal_and_goes_when_expired(
 
 def test_from_store_none_to_keyring_deletes_nothing(cli: Cli, keyring_backend: MemoryKeyring) -> None:
     assert cli.register("--yes", "--store", "none", "--show-secret").exit_code == 0
-    run = cli.register("--yes", "-o", "json")
+    kept = cli.register("--yes", "-o", "json")  # a registration keeps its store: still none
+    assert kept.exit_code == 0 and kept.json()["secret"] is None and not kept.mutating
+    run = cli.register("--yes", "--store", "keyring", "-o", "json")
     assert run.exit_code == 0 and run.json()["warnings"] == []
     assert [c for c in run.json()["changes"] if c["action"] == "delete"] == []
     assert stored_secret(keyring_backend)

@@ -59,13 +59,15 @@ def register(
         ),
     ] = SECRET_DAYS_DEFAULT,
     store: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--store",
             metavar="STORE",
-            help="Where the client ID and secret go: keyring, env-file:PATH (0600 dotenv), or none (with --show-secret).",
+            help="Where the client ID and secret go: keyring, env-file:PATH (0600 dotenv), or none (with --show-secret). "
+            "\\[default: the store that holds this registration's secret now; the first time: keyring]",
+            show_default=False,
         ),
-    ] = "keyring",
+    ] = None,
     plan: Annotated[
         bool, typer.Option("--plan", metavar="", help="Show what would change and stop; changes nothing.")
     ] = False,

@@ -1,15 +1,27 @@
 """Commands spelled out for one registration, so a hint pasted as it is acts on the same app.
 
 INTERFACE.md: every hint, reminder and next step that names a command gives `--name` (one shell
-word) when it is not the default, and `--sandbox` or `--tenant` for where the registration lives.
+word) when it is not the default, `--sandbox` or `--tenant` for where the registration lives, and
+on `register`/`rotate` hints `--store` whenever it is not the keyring. Every value is shell-quoted,
+so a name like `emnify staging` or a path with spaces stays one word.
+
+Where a hint is read later than the command that printed it (reminders, calendar events, status),
+the signed-in default may have changed by then, so those name the tenant of a real registration
+always (`tenant_flag_for`); a command's own next steps name it when the user named it.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 
 from ssoctl.spec import slug
+
+DEFAULT_STORE = "keyring"
+# Verbs whose hint names --store: they write a secret, and without --store would use the keyring
+# only when no store holds one yet (the rule in commands/store_rule.py).
+STORE_VERBS = ("azure register", "secrets rotate")
 
 
 def command_for(
@@ -19,15 +31,34 @@ def command_for(
     name: str | None,
     sandbox: bool,
     tenant: str | None = None,
+    store: str | None = None,
     extra: Sequence[str] = (),
 ) -> str:
-    """`ssoctl <verb> --portal P [--name N] [extra…] [--sandbox | --tenant T]`."""
-    parts = ["ssoctl", *verb.split(), "--portal", portal]
+    """`ssoctl <verb> --portal P [--name N] [extra…] [--store S] [--sandbox | --tenant T]`.
+
+    `store` is named only for register/rotate and only when it is not the keyring; `extra` is
+    taken as already shell-ready (e.g. a placeholder like `URI`).
+    """
+    parts = ["ssoctl", *verb.split(), "--portal", shlex.quote(portal)]
     if name and slug(name) != slug(portal):
         parts += ["--name", shlex.quote(name)]
     parts += extra
+    if store and store != DEFAULT_STORE and verb in STORE_VERBS:
+        parts += ["--store", shlex.quote(store)]
     if sandbox:
         parts.append("--sandbox")
     elif tenant:
-        parts += ["--tenant", tenant]
+        parts += ["--tenant", shlex.quote(tenant)]
     return " ".join(parts)
+
+
+def hint_store(location: str | None, home: Path) -> str | None:
+    """The store to name in a hint: None for the keyring, and for the sandbox's stand-in for it
+    (the 0600 file a sandbox run uses when there is no OS keyring), which a plain re-run picks."""
+    if location is None or location == DEFAULT_STORE:
+        return None
+    from ssoctl.stores import sandbox_credentials_path
+
+    if location == f"env-file:{sandbox_credentials_path(home)}":
+        return None
+    return location

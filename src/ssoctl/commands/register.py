@@ -30,6 +30,7 @@ from ssoctl.stores.base import Store
 
 from .hints import command_for
 from .session import graph_session
+from .store_rule import choose_store
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RegisterOutcome:
     tenant_id: str
     sandbox: bool
     discovery_url: str = ""
+    tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
     applied: bool = False
     result: ApplyResult | None = None
     next_steps: list[str] = field(default_factory=list)
@@ -72,11 +74,10 @@ class RegisterUI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
-def reveal_command(spec: AppSpec, tenant_id: str, sandbox: bool) -> str:
-    """The exact `secrets reveal` for this registration: named, and in this tenant."""
-    return command_for(
-        "secrets reveal", spec.portal, name=spec.display_name, sandbox=sandbox, tenant=tenant_id
-    )
+def reveal_command(spec: AppSpec, tenant: str | None, sandbox: bool) -> str:
+    """The exact `secrets reveal` for this registration: named, and in this tenant (`tenant`:
+    the tenant to name, None when it is the signed-in default)."""
+    return command_for("secrets reveal", spec.portal, name=spec.display_name, sandbox=sandbox, tenant=tenant)
 
 
 def _store_at(deps: Deps, location: str) -> Store | None:
@@ -155,7 +156,8 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             group_claims=opts.group_claims,
         )
     )
-    store_spec: StoreSpec = parse_store(opts.store or "keyring")
+    if opts.store is not None:
+        parse_store(opts.store)  # bad input stops here, before any request
     state = StateFile(deps.home, sleep=deps.sleep)
     # --plan only reads: it does not wait for (or hold up) a run that applies.
     held = (
@@ -167,6 +169,8 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
     )
     with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
         tenant_id = session.tenant_id
+        # A registration keeps its store: without --store, the one holding its secret now.
+        store_spec: StoreSpec = choose_store(opts.store, state.get(tenant_id, spec.unique_name))
         store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         if notice:
             ui.notice(notice)
@@ -189,6 +193,7 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         ui.show_plan(plan, tenant_id, session.sandbox)
         discovery = session.discovery_url if portal.shows_discovery_url else ""
         outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox, discovery)
+        outcome.tenant_flag = tenant_id if session.requested_tenant else None
         if opts.plan_only or not plan.has_changes:
             if not opts.plan_only:
                 _note_resources(plan, state, tenant_id)
@@ -233,7 +238,7 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 client_id=app_id,
                 tenant_id=outcome.tenant_id,
                 display_name=spec.display_name,
-                reveal_command=reveal_command(spec, outcome.tenant_id, outcome.sandbox),
+                reveal_command=reveal_command(spec, outcome.tenant_flag, outcome.sandbox),
                 secret_location=location if location != NO_STORE else None,
                 discovery_url=outcome.discovery_url,
             )

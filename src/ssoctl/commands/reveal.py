@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
@@ -13,7 +11,7 @@ from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
 
-from .hints import command_for
+from .hints import command_for, hint_store
 
 
 def reveal_secret(
@@ -56,17 +54,32 @@ def reveal_secret(
     unique_name = profile.unique_name(name or profile.name)
     reg = state.find(profile.name, unique_name, tenant.lower() if tenant else None)
     held = reg.secret
+
+    def register_again(store: str | None) -> str:
+        """register for exactly this registration (found: its tenant is known now)."""
+        return command_for(
+            "azure register",
+            profile.name,
+            name=reg.display_name,
+            sandbox=in_sandbox,
+            tenant=None if in_sandbox else reg.tenant_id,
+            store=store,
+            extra=["--redirect-uri", "URI"] if profile.redirect_uri_from_portal else [],
+        )
+
     if held is None or held.store == "none":
+        # Without --store, register keeps `none`: the hint must name a store that keeps it.
         raise UsageError(
             f"ssoctl stores no secret for {reg.display_name}",
-            hint=f"create one: {register} (with --store keyring or env-file:PATH)",
+            hint=f"create one: {register_again(None)} --store keyring (or --store env-file:PATH)",
         )
+    register = register_again(hint_store(held.store, deps.home))
     ref = CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
     store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
     creds = store.load(ref) if store else None
     if creds is None:
         raise StoreError(
             f"{held.store} no longer holds the client secret of {reg.display_name}",
-            hint=f"make a new one: {register} --store {shlex.quote(held.store)}",
+            hint=f"make a new one: {register}",
         )
     return reg, creds

@@ -1,0 +1,91 @@
+"""Every command ssoctl prints for a registration, pasted back as it is, acts on that registration.
+
+The printed line is split like a shell would (shlex) and run through the CLI again; the test then
+checks it reached the same app in the same tenant with the same store (INTERFACE.md: "pasting it
+acts on the same registration").
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.e2e.conftest import Cli, Run, Tenant
+from tests.support.memory_keyring import MemoryKeyring
+
+_QUOTED = re.compile(r"`(ssoctl [^`]+)`")
+
+
+def printed_commands(text: str, verb: str) -> list[str]:
+    """Every `ssoctl …` the output names (in backticks, or after `: ` in a hint) with this verb."""
+    found = _QUOTED.findall(text)
+    found += re.findall(r"(?:hint: |: )(ssoctl [^\n(]+?)\s*(?:\(|$)", text, flags=re.MULTILINE)
+    return [c for c in found if c.startswith(f"ssoctl {verb}")]
+
+
+def run_back(cli: Cli, line: str, env: dict[str, str] | None = None) -> Run:
+    argv = shlex.split(line)
+    assert argv[0] == "ssoctl"
+    return cli(*argv[1:], env=env, sandbox=False)  # exactly what was printed, nothing added
+
+
+def test_reveal_hint_for_a_named_registration_in_an_env_file_with_spaces(
+    cli: Cli, tmp_path: Path, keyring_backend: MemoryKeyring
+) -> None:
+    env_file = tmp_path / "my secrets" / "staging.env"
+    env_file.parent.mkdir()
+    assert cli.register("--yes").exit_code == 0  # a second registration of the same portal
+    run = cli.register("--yes", "--name", "Emnify Staging", "--store", f"env-file:{env_file}")
+    assert run.exit_code == 0, run.stderr
+    (reveal,) = printed_commands(run.stdout, "secrets reveal")
+    assert "--name 'Emnify Staging'" in reveal and reveal.endswith("--sandbox")
+    pasted = run_back(cli, reveal)
+    assert pasted.exit_code == 0, pasted.stderr
+    assert f"EMNIFY_STAGING_CLIENT_SECRET='{pasted.stdout.strip()}'" in env_file.read_text()
+
+
+def test_hints_name_the_tenant_the_user_named(
+    cli: Cli, tmp_path: Path, keyring_backend: MemoryKeyring
+) -> None:
+    from ssoctl.sandbox import start_sandbox
+
+    with start_sandbox(tmp_path / "real") as real:
+        env = {"SSOCTL_GRAPH_ENDPOINT": real.url, "SSOCTL_ACCESS_TOKEN": real.token}
+        assert cli.register("--yes", env=env).exit_code == 0  # the sandbox tenant: a second one
+        default = cli.register("--yes", env=env, sandbox=False)
+        (plain,) = printed_commands(default.stdout, "secrets reveal")
+        assert "--tenant" not in plain and "--sandbox" not in plain  # the signed-in default
+        named = cli.register("--yes", "--tenant", real.tenant_id, env=env, sandbox=False)
+        (reveal,) = printed_commands(named.stdout, "secrets reveal")
+        assert f"--tenant {real.tenant_id}" in reveal
+        pasted = run_back(cli, reveal)  # found offline, in that tenant only
+        assert pasted.exit_code == 0, pasted.stderr
+        entries = {u: v for (_, u), v in keyring_backend.entries.items()}
+        assert entries[f"{real.tenant_id}/ssoctl-emnify/client_secret"] == pasted.stdout.strip()
+
+
+def test_reveal_error_hint_recreates_in_the_same_store(
+    cli: Cli, tenant: Tenant, tmp_path: Path, keyring_backend: MemoryKeyring
+) -> None:
+    env_file = tmp_path / "emnify.env"
+    assert cli.register("--yes", "--name", "emnify prod", "--store", f"env-file:{env_file}").exit_code == 0
+    env_file.write_text("OTHER=1\n")  # the file lost the secret
+    lost = cli("secrets", "reveal", "--portal", "emnify", "--name", "emnify prod", "--sandbox")
+    assert lost.exit_code == 1
+    (again,) = printed_commands(lost.stderr, "azure register")
+    assert f"--store {shlex.quote(f'env-file:{env_file}')}" in again
+    fixed = run_back(cli, again + " --yes")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert "EMNIFY_PROD_CLIENT_SECRET" in env_file.read_text() and "OTHER=1" in env_file.read_text()
+    assert [a["displayName"] for a in tenant.apps()] == ["emnify prod"]
+
+
+def test_store_none_hint_names_a_store_that_keeps_it(cli: Cli, keyring_backend: MemoryKeyring) -> None:
+    assert cli.register("--yes", "--store", "none", "--show-secret").exit_code == 0
+    refused = cli("secrets", "reveal", "--portal", "emnify", "--sandbox")
+    assert refused.exit_code == 2
+    (create,) = printed_commands(refused.stderr, "azure register")
+    made = run_back(cli, create + " --yes")
+    assert made.exit_code == 0, made.stderr
+    assert cli("secrets", "reveal", "--portal", "emnify", "--sandbox").exit_code == 0
