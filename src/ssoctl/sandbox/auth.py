@@ -50,13 +50,15 @@ def issue_token(
     roles: Iterable[str] = (),
     upn: str | None = None,
     lifetime: int = TOKEN_LIFETIME_SECONDS,
+    claims: Mapping[str, Any] | None = None,
 ) -> str:
     """An unsigned access token for the sandbox tenant with Graph's usual claims.
 
     `scopes` become the delegated `scp` claim (space-separated), `roles` the application `roles`.
+    `claims` override or add claims (a None value drops one, e.g. `upn` in an app-only token).
     """
     now = int(time.time())
-    claims: dict[str, Any] = {
+    payload: dict[str, Any] = {
         "aud": GRAPH_AUDIENCE,
         "iss": f"https://sts.windows.net/{tenant_id}/",
         "iat": now,
@@ -69,12 +71,17 @@ def issue_token(
     }
     scp = " ".join(scopes)
     if scp:
-        claims["scp"] = scp
+        payload["scp"] = scp
     role_list = list(roles)
     if role_list:
-        claims["roles"] = role_list
+        payload["roles"] = role_list
+    for name, value in (claims or {}).items():
+        if value is None:
+            payload.pop(name, None)
+        else:
+            payload[name] = value
     header = {"alg": "none", "typ": "JWT"}
-    parts = (json.dumps(header, separators=(",", ":")), json.dumps(claims, separators=(",", ":")))
+    parts = (json.dumps(header, separators=(",", ":")), json.dumps(payload, separators=(",", ":")))
     return ".".join(_b64url(p.encode()) for p in parts) + "."
 
 

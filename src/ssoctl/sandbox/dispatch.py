@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import replication
+from ssoctl.sandbox import login, replication
 from ssoctl.sandbox.auth import authenticate, require
 from ssoctl.sandbox.faults import Faults, ThrottleCounter
 from ssoctl.sandbox.odata import Segment, parse_query, split_path
@@ -67,6 +67,11 @@ class Dispatcher:
         client_request_id: str,
     ) -> Outcome:
         now = datetime.now(timezone.utc)
+        route = login.login_route(target.partition("?")[0])
+        if route is not None:
+            return self._login(
+                method, target, route, headers, body, base_url, now, request_id, client_request_id
+            )
         mutating = method in MUTATING_METHODS
         injected: str | None = None
         try:
@@ -101,6 +106,45 @@ class Dispatcher:
             }
         )
         return Outcome(response.status, response.body, response.headers, mutating)
+
+    def _login(
+        self,
+        method: str,
+        target: str,
+        route: tuple[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+        now: datetime,
+        request_id: str,
+        client_request_id: str,
+    ) -> Outcome:
+        """A login-server request (login.py): no Graph token, no throttling; logged without its
+        query, since a careless client may put a secret there."""
+        request = login.LoginRequest(
+            method=method,
+            tenant=route[0],
+            what=route[1],
+            headers=headers,
+            form=login.parse_form(headers, body),
+            base_url=base_url,
+            now=now,
+            trace_id=request_id,
+            correlation_id=client_request_id,
+        )
+        with self.store.transaction() as state:
+            answer = login.handle(request, state, self.faults)
+        self.store.append_log(
+            {
+                "method": method,
+                "path": target.partition("?")[0],
+                "status": answer.status,
+                "mutating": False,
+                "fault": answer.fault,
+                "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }
+        )
+        return Outcome(answer.status, answer.body, answer.headers, False)
 
     def _handle(
         self,

@@ -18,6 +18,7 @@ _KEYS = {
     "retry-after": "retry_after",
     "replication": "replication_hits",
     "max-password-days": "max_password_days",
+    "secret-lag": "secret_lag_hits",
 }
 
 
@@ -33,15 +34,18 @@ class Faults:
         404 Request_ResourceNotFound, NoBackingApplicationObject, "Not a valid reference update."
         (replication.py).
     max_password_days: a tenant app-management policy capping secret lifetime (None = no cap).
+    secret_lag_hits: a brand-new client secret is refused at the token endpoint (AADSTS7000215,
+        as Entra may answer for a short while after addPassword) for its next K token requests.
     """
 
     throttle_every: int = 0
     retry_after: int = 1
     replication_hits: int = 0
     max_password_days: int | None = None
+    secret_lag_hits: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("throttle_every", "retry_after", "replication_hits"):
+        for name in ("throttle_every", "retry_after", "replication_hits", "secret_lag_hits"):
             if getattr(self, name) < 0:
                 raise UsageError(f"sandbox fault {name} must be >= 0")
         if self.max_password_days is not None and self.max_password_days < 1:
@@ -49,7 +53,7 @@ class Faults:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Faults:
-        """Parse SSOCTL_SANDBOX_FAULTS, e.g. `throttle=3,replication=2,retry-after=1,max-password-days=365`."""
+        """Parse SSOCTL_SANDBOX_FAULTS, e.g. `throttle=3,replication=2,retry-after=1,max-password-days=365,secret-lag=2`."""
         text = env.get(ENV_VAR, "").strip()
         if not text:
             return cls()

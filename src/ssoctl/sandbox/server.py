@@ -116,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("client-request-id", client_request_id)
         for name, value in outcome.headers.items():
             self.send_header(name, value)
-        if outcome.body is not None:
+        # The login server (login.py) names its own Content-Type and is not OData.
+        if outcome.body is not None and "Content-Type" not in outcome.headers:
             content_type = JSON_SUCCESS if outcome.status < 400 else "application/json"
             self.send_header("Content-Type", content_type)
             self.send_header("OData-Version", "4.0")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import replication, rules
+from ssoctl.sandbox import login, replication, rules
 from ssoctl.sandbox.odata import Key, Segment, parse_filter
 from ssoctl.sandbox.resources import service_principals
 from ssoctl.sandbox.resources.common import (
@@ -317,7 +317,8 @@ def _policy_refusal() -> ge.GraphFault:
 
 
 def add_password(ctx: Context) -> Response:
-    """A new secret: its text is in this response only; the tenant keeps metadata, never text."""
+    """A new secret: its text is in this response only; the tenant keeps metadata and a salted
+    hash for the token endpoint (login.py), never the text."""
     app = lookup(ctx)
     params = Validator().check_action(ctx.json_body(required=False), "application.addPassword")
     wanted: JSON = params.get("passwordCredential") or {}
@@ -346,6 +347,7 @@ def add_password(ctx: Context) -> Response:
         "startDateTime": graph_time(start),
     }
     app["passwordCredentials"] = [*app.get("passwordCredentials", []), metadata]
+    login.remember_secret(ctx.state, metadata["keyId"], text, lag_hits=ctx.faults.secret_lag_hits)
     body = {
         "@odata.context": f"{ctx.base_url}/$metadata#microsoft.graph.passwordCredential",
         **metadata,
@@ -365,4 +367,5 @@ def remove_password(ctx: Context) -> Response:
         # 400. The error code is not in any public capture: Request_BadRequest is an assumption.
         raise ge.bad_request(f"No password credential found with keyId {params['keyId']}.")
     app["passwordCredentials"] = kept
+    login.forget_secret(ctx.state, key_id)
     return Response(204)
