@@ -35,13 +35,24 @@ ALIAS = "graph"
 # Entity types the sandbox serves: their bodies are validated and their reads are projected.
 ROOT_ENTITY_TYPES = (
     "application",
+    "applicationTemplate",
     "appRoleAssignment",
     "oAuth2PermissionGrant",
     "organization",
     "servicePrincipal",
+    "synchronization",
+    "synchronizationJob",
+    "synchronizationSchema",
+    "synchronizationTemplate",
 )
 # Bound actions whose parameters the sandbox validates: (binding type, action name).
-ROOT_ACTIONS = (("application", "addPassword"), ("application", "removePassword"))
+ROOT_ACTIONS = (
+    ("application", "addPassword"),
+    ("application", "removePassword"),
+    ("applicationTemplate", "instantiate"),
+    ("synchronizationJob", "provisionOnDemand"),
+    ("synchronizationJob", "validateCredentials"),
+)
 # Annotation terms worth keeping per property: they tell the sandbox what a client may not set.
 KEPT_TERMS = {
     "Org.OData.Core.V1.Computed": "computed",

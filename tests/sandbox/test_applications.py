@@ -164,9 +164,10 @@ def test_delete_then_not_found(graph: Graph) -> None:
 
 
 def test_organization_names_the_tenant(graph: Graph) -> None:
-    token = graph.server.token  # scp Application.ReadWrite.All only: not enough for /organization
-    assert graph.call("GET", "/organization?$select=id", token=token).status == 403
     from ssoctl.sandbox import issue_token
+
+    token = issue_token(graph.server.tenant_id, scopes=["Application.ReadWrite.All"])  # not enough
+    assert graph.call("GET", "/organization?$select=id", token=token).status == 403
 
     reader = issue_token(graph.server.tenant_id, scopes=["User.Read"])
     reply = graph.call("GET", "/organization?$select=id", token=reader)

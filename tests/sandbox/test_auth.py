@@ -22,9 +22,10 @@ def test_server_token_shape(graph: Graph) -> None:
     assert header["alg"] == "none" and token.endswith(".")
     claims = _claims(token)
     assert claims["tid"] == graph.server.tenant_id
-    # What registration and "Grant admin consent" need, as an admin's consented scopes.
+    # What registration, "Grant admin consent" and SCIM provisioning need, as an admin's consented scopes.
     assert claims["scp"] == (
         "Application.ReadWrite.All AppRoleAssignment.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All"
+        " Synchronization.ReadWrite.All User.Read.All"
     )
     assert str(claims["upn"]).startswith("admin@contoso-")
     assert isinstance(claims["exp"], int)

@@ -113,7 +113,7 @@ def test_a_tenant_from_an_older_ssoctl_gains_it(home: Path) -> None:
         assert graph.grant(sp["id"], graph_sp["id"]).status == 201
     saved = json.loads((sandbox_dir(home) / "tenant.json").read_text())
     assert graph_sp["id"] in saved["servicePrincipals"]
-    assert saved["seeded"] == ["microsoftGraphServicePrincipal"]
+    assert saved["seeded"] == ["microsoftGraphServicePrincipal", "sampleUsers"]
 
 
 def test_an_older_tenant_is_upgraded_even_when_only_read(home: Path) -> None:

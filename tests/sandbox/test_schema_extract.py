@@ -44,7 +44,13 @@ def test_extract_has_what_the_sandbox_validates() -> None:
         "servicePrincipal",
     } <= set(data["entityTypes"])
     assert {"webApplication", "passwordCredential", "requiredResourceAccess"} <= set(data["complexTypes"])
-    assert set(data["actions"]) == {"application.addPassword", "application.removePassword"}
+    assert set(data["actions"]) == {
+        "application.addPassword",
+        "application.removePassword",
+        "applicationTemplate.instantiate",
+        "synchronizationJob.provisionOnDemand",
+        "synchronizationJob.validateCredentials",
+    }
     schema = load_schema()
     props = schema.properties("application")
     assert props["identifierUris"].type == "Collection(Edm.String)" and not props["identifierUris"].nullable

@@ -22,19 +22,41 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", metavar="PORT", help="Port on 127.0.0.1 (0 picks a free one).")
     ] = 8765,
+    fd_port: Annotated[
+        int | None,
+        typer.Option(
+            "--fd-port",
+            metavar="PORT",
+            help="Port on 127.0.0.1 for the fake Federated Directory SCIM API. \\[default: --port + 1, or a free one with --port 0]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the sandbox tenant in the foreground until Ctrl-C.
+    """Run the sandbox tenant (and a fake Federated Directory SCIM API) in the foreground until Ctrl-C.
 
-    Point ssoctl (or any Graph client) at it with the two variables it prints.
+    Point ssoctl (or any Graph client) at it with the two variables it prints; the fake Federated
+    Directory's Tenant URL and a fresh directory key's access token are printed too, for
+    `ssoctl azure provision --portal federated-directory --sandbox --token-stdin`.
     """
     deps = opt.deps_from(ctx)
 
     def body() -> int:
         from ssoctl.errors import UsageError
         from ssoctl.sandbox import Faults, serve_forever
+        from ssoctl.sandbox.fd_scim import start_fake_federated_directory
 
-        if not 0 <= port <= 65535:
-            raise UsageError(f"--port {port} is not a TCP port", hint="use 0..65535")
+        directory_port = fd_port if fd_port is not None else (port + 1 if port else 0)
+        for name, value in (("--port", port), ("--fd-port", directory_port)):
+            if not 0 <= value <= 65535:
+                raise UsageError(f"{name} {value} is not a TCP port", hint="use 0..65535")
+        try:
+            directory = start_fake_federated_directory(deps.home, port=directory_port)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on 127.0.0.1:{directory_port}: {exc.strerror or exc}",
+                hint="choose another --fd-port, or --fd-port 0 for any free one",
+            ) from None
+        fd_token = directory.issue_key()
 
         def ready(server: object) -> None:
             url, token = server.url, server.token  # type: ignore[attr-defined]
@@ -42,9 +64,17 @@ def serve(
             typer.echo("In another shell:", err=True)
             typer.echo(f"  export SSOCTL_GRAPH_ENDPOINT={url}", err=True)
             typer.echo(f"  export SSOCTL_ACCESS_TOKEN={token}", err=True)
+            typer.echo(
+                f"Fake Federated Directory (SCIM) at {directory.url}; a directory key's access token:",
+                err=True,
+            )
+            typer.echo(f"  {fd_token}", err=True)
             typer.echo("Press Ctrl-C to stop.", err=True)
 
-        serve_forever(deps.home, port, Faults.from_env(deps.env), on_ready=ready)
+        try:
+            serve_forever(deps.home, port, Faults.from_env(deps.env), on_ready=ready)
+        finally:
+            directory.stop()
         return 0
 
     run_guarded(OutputFormat.table, body)

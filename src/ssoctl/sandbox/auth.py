@@ -27,6 +27,8 @@ SANDBOX_SCOPES = (
     "Application.ReadWrite.All",
     "AppRoleAssignment.ReadWrite.All",
     "DelegatedPermissionGrant.ReadWrite.All",
+    "Synchronization.ReadWrite.All",
+    "User.Read.All",
 )
 
 Permission = str | tuple[str, ...]

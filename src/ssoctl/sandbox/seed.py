@@ -306,3 +306,40 @@ def upgrade(state: JSON) -> None:
             object_id = str(uuid.uuid4())
             state["servicePrincipals"][object_id] = graph_service_principal(object_id)
         seeded.append(SEED_NAME)
+    if USERS_SEED not in seeded:
+        state.setdefault("users", {})
+        domain = next((d["name"] for d in state.get("verifiedDomains", []) if d.get("isDefault")), None)
+        for user in sample_users(domain or "contoso.onmicrosoft.com"):
+            state["users"][user["id"]] = user
+        seeded.append(USERS_SEED)
+
+
+USERS_SEED = "sampleUsers"
+# A few people to provision on demand (`ssoctl azure provision --test-user UPN`); Microsoft's
+# sample-tenant names. (given name, surname, job title, department)
+SAMPLE_PEOPLE = (
+    ("Adele", "Vance", "Retail Manager", "Retail"),
+    ("Alex", "Wilber", "Marketing Assistant", "Marketing"),
+    ("Megan", "Bowen", "Marketing Manager", "Marketing"),
+)
+
+
+def sample_users(domain: str) -> list[JSON]:
+    """The sandbox tenant's users: what `/users/{id | userPrincipalName}` serves."""
+    users = []
+    for given, surname, title, department in SAMPLE_PEOPLE:
+        upn = f"{given.lower()}.{surname.lower()}@{domain}"
+        users.append(
+            {
+                "id": str(uuid.uuid4()),
+                "userPrincipalName": upn,
+                "displayName": f"{given} {surname}",
+                "givenName": given,
+                "surname": surname,
+                "mail": upn,
+                "jobTitle": title,
+                "department": department,
+                "accountEnabled": True,
+            }
+        )
+    return users

@@ -138,6 +138,7 @@ def follow_application(state: JSON, app: JSON) -> None:
 def remove(state: JSON, object_id: str) -> None:
     """Delete a service principal with the grants and assignments that name it (Entra cascades)."""
     state["servicePrincipals"].pop(object_id, None)
+    state.get("synchronization", {}).pop(object_id, None)  # its provisioning jobs and secrets
     replication.forget(state, object_id)
     grants = state["oauth2PermissionGrants"]
     for grant_id in [
