@@ -25,7 +25,7 @@ def test_server_token_shape(graph: Graph) -> None:
     # What registration, "Grant admin consent" and SCIM provisioning need, as an admin's consented scopes.
     assert claims["scp"] == (
         "Application.ReadWrite.All AppRoleAssignment.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All"
-        " Synchronization.ReadWrite.All User.Read.All"
+        " Synchronization.ReadWrite.All User.Read.All Policy.Read.All"
     )
     assert str(claims["upn"]).startswith("admin@contoso-")
     assert isinstance(claims["exp"], int)

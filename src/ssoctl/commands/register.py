@@ -21,6 +21,7 @@ from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
+from ssoctl.preflight import assess, needs_of, preflight
 from ssoctl.resources import read_current
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec
@@ -190,6 +191,8 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             ui.notice(
                 "no new secret is made, so there is none to show: a value is shown only when it is created"
             )
+        if plan.has_changes:
+            _check_rights(session.graph, plan, opts, ui)
         ui.show_plan(plan, tenant_id, session.sandbox)
         discovery = session.discovery_url if portal.shows_discovery_url else ""
         outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox, discovery)
@@ -212,6 +215,17 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
         outcome.applied = True
         return _finish(outcome, deps, state, outcome.result.app_id)
+
+
+def _check_rights(graph: GraphApi, plan: Plan, opts: RegisterOptions, ui: RegisterUI) -> None:
+    """The preflight: exit 4 before the first change when a role or permission is missing;
+    --plan only says so (it changes nothing)."""
+    needs = needs_of(plan)
+    if not opts.plan_only:
+        preflight(graph, needs)
+        return
+    for check in assess(graph, needs).missing(needs):
+        ui.notice(f"applying this plan needs {check.requirement} (to {check.need.value}): {check.fix}")
 
 
 def _note_resources(plan: Plan, state: StateFile, tenant_id: str) -> None:

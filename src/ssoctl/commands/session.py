@@ -21,6 +21,7 @@ class GraphSession:
     signed_in_as: str  # how: "sandbox", "SSOCTL_ACCESS_TOKEN", "Azure CLI", ...
     requested_tenant: str | None
     cloud: Cloud
+    graph_endpoint: str = ""
     _tenant_id: str | None = None
 
     @property
@@ -72,7 +73,7 @@ def graph_session(
     try:
         graph = deps.graph_factory(base_url, credential, sleep=deps.sleep, tenant_hint=tenant)
         try:
-            yield GraphSession(graph, server is not None, how, tenant, chosen_cloud)
+            yield GraphSession(graph, server is not None, how, tenant, chosen_cloud, base_url)
         finally:
             graph.close()
     finally:

@@ -112,6 +112,18 @@ class GraphApi(Protocol):
         """`DELETE /servicePrincipals/{resource}/appRoleAssignedTo/{id}`; already gone is fine."""
         ...
 
+    def token_claims(self) -> dict[str, Any]:
+        """The claims of the access token Graph gets (decoded, not verified; {} if opaque)."""
+        ...
+
+    def my_directory_roles(self) -> list[str] | None:
+        """`GET /me/memberOf/microsoft.graph.directoryRole`: role template ids; None if refused."""
+        ...
+
+    def authorization_policy(self) -> JSON | None:
+        """`GET /policies/authorizationPolicy`; None if the identity may not read it."""
+        ...
+
     def close(self) -> None:
         """Release the HTTP client and event loop."""
         ...

@@ -21,6 +21,7 @@ from ssoctl.errors import GraphError
 from ssoctl.graph.applications import ApplicationCalls
 from ssoctl.graph.auth import SIGN_IN_HINT, token_claims
 from ssoctl.graph.consent import ConsentCalls
+from ssoctl.graph.directory import DirectoryCalls
 from ssoctl.graph.errors import sign_in_failed
 from ssoctl.graph.transport import Call, encode_json, odata_key
 from ssoctl.ids import is_guid
@@ -28,7 +29,7 @@ from ssoctl.ids import is_guid
 __all__ = ["SdkGraph", "encode_json", "odata_key"]
 
 
-class SdkGraph(ApplicationCalls, ConsentCalls):
+class SdkGraph(ApplicationCalls, ConsentCalls, DirectoryCalls):
     """`GraphApi` over msgraph-sdk. Sync methods, safe to call from several threads at once."""
 
     _tenant: str | None = None

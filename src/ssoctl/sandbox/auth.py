@@ -4,6 +4,10 @@ The tokens are unsigned JWTs (`alg: none`) and the sandbox does NOT verify signa
 loopback for one user, and a signature check would only force every test to carry a key. What it
 does check is what changes a client's behaviour against real Graph: a missing or garbled token
 (401), an expired one (401), one for another tenant (401), and missing permissions (403).
+
+A user's token (it has `scp`) also carries `wids`, the user's directory role template ids; the
+sandbox takes them as the user's role assignments (roles.py decides what they allow). The default
+token is a Global Administrator's, so `--sandbox` can do everything; tests mint weaker ones.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ssoctl.directory_roles import GLOBAL_ADMINISTRATOR, USER
 from ssoctl.sandbox import graph_errors as ge
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
@@ -29,7 +34,10 @@ SANDBOX_SCOPES = (
     "DelegatedPermissionGrant.ReadWrite.All",
     "Synchronization.ReadWrite.All",
     "User.Read.All",
+    "Policy.Read.All",
 )
+# The default signed-in user's directory roles: a Global Administrator (and, like every member, "User").
+SANDBOX_WIDS = (GLOBAL_ADMINISTRATOR, USER)
 
 Permission = str | tuple[str, ...]
 """One way to be allowed: a permission name, or names that must all be present
@@ -45,21 +53,32 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def default_user_id(tenant_id: str) -> str:
+    """The object id of the sandbox's default signed-in user (its administrator)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-admin/{tenant_id}"))
+
+
 def issue_token(
     tenant_id: str,
     *,
     scopes: Iterable[str] = SANDBOX_SCOPES,
     roles: Iterable[str] = (),
     upn: str | None = None,
+    wids: Iterable[str] | None = None,
+    oid: str | None = None,
+    app_id: str | None = None,
     lifetime: int = TOKEN_LIFETIME_SECONDS,
     claims: Mapping[str, Any] | None = None,
 ) -> str:
     """An unsigned access token for the sandbox tenant with Graph's usual claims.
 
     `scopes` become the delegated `scp` claim (space-separated), `roles` the application `roles`.
-    `claims` override or add claims (a None value drops one, e.g. `upn` in an app-only token).
+    A token with scopes is a user's (`idtyp` user, `upn`, `wids`: by default a Global
+    Administrator's); one with only roles is an application's (`idtyp` app, no user claims).
+    `claims` override or add claims (a None value drops one, e.g. `wids`).
     """
     now = int(time.time())
+    scp = " ".join(scopes)
     payload: dict[str, Any] = {
         "aud": GRAPH_AUDIENCE,
         "iss": f"https://sts.windows.net/{tenant_id}/",
@@ -67,13 +86,18 @@ def issue_token(
         "nbf": now,
         "exp": now + lifetime,
         "tid": tenant_id,
-        "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-admin/{tenant_id}")),
-        "upn": upn or f"admin@{tenant_domain(tenant_id)}",
+        "oid": oid or default_user_id(tenant_id),
         "ver": "1.0",
     }
-    scp = " ".join(scopes)
+    if app_id:
+        payload["appid"] = app_id
     if scp:
         payload["scp"] = scp
+        payload["idtyp"] = "user"
+        payload["upn"] = upn or f"admin@{tenant_domain(tenant_id)}"
+        payload["wids"] = list(SANDBOX_WIDS if wids is None else wids)
+    else:
+        payload["idtyp"] = "app"
     role_list = list(roles)
     if role_list:
         payload["roles"] = role_list
@@ -94,6 +118,9 @@ class Principal:
     tenant_id: str
     scopes: frozenset[str]
     roles: frozenset[str]
+    object_id: str = ""
+    wids: frozenset[str] = frozenset()
+    is_user: bool = False  # a delegated (user) token: directory roles and ownership matter
 
     def has_any(self, permissions: Collection[Permission]) -> bool:
         """True when the token satisfies one of `permissions` (a tuple needs all its names)."""
@@ -132,10 +159,17 @@ def authenticate(headers: Mapping[str, str], tenant_id: str, *, now: float | Non
         raise ge.token_wrong_tenant()
     scp = claims.get("scp")
     roles = claims.get("roles")
+    wids = claims.get("wids")
+    oid = claims.get("oid")
     return Principal(
         tenant_id=tenant_id,
         scopes=frozenset(scp.split()) if isinstance(scp, str) else frozenset(),
         roles=frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset(),
+        object_id=oid.lower() if isinstance(oid, str) else "",
+        wids=frozenset(w.lower() for w in wids if isinstance(w, str))
+        if isinstance(wids, list)
+        else frozenset(),
+        is_user=isinstance(scp, str) or claims.get("idtyp") == "user",
     )
 
 

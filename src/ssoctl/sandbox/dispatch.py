@@ -181,6 +181,8 @@ class Dispatcher:
                     request, params, state, principal, self.faults, f"{base_url}/{API_VERSION}", now
                 )
                 try:
+                    if route.authorize is not None:
+                        route.authorize(ctx)
                     return route.handler(ctx)
                 except ge.GraphFault as fault:
                     if not fault.keeps_state:

@@ -82,6 +82,8 @@ class Context:
 
 
 Handler = Callable[[Context], Response]
+Authorize = Callable[[Context], None]
+"""A check beyond the token's permissions (directory roles, ownership): raises Graph's 403."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Route:
     parts: tuple[str, ...]
     handler: Handler
     permissions: frozenset[Permission]
+    authorize: Authorize | None = None
 
     def match(self, segments: Sequence[Segment]) -> tuple[int, dict[str, Segment] | None]:
         """How many leading segments fit, and the parameters when the whole path fits."""
@@ -117,9 +120,17 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[Route] = []
 
-    def add(self, method: str, template: str, handler: Handler, *, permissions: Sequence[Permission]) -> None:
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        permissions: Sequence[Permission],
+        authorize: Authorize | None = None,
+    ) -> None:
         parts = tuple(p for p in template.split("/") if p)
-        self._routes.append(Route(method.upper(), parts, handler, frozenset(permissions)))
+        self._routes.append(Route(method.upper(), parts, handler, frozenset(permissions), authorize))
 
     def resolve(self, method: str, segments: Sequence[Segment]) -> tuple[Route, dict[str, Segment]]:
         deepest = 0

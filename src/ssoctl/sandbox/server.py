@@ -132,7 +132,7 @@ class SandboxServer:
     """A running (or ready-to-run) sandbox tenant for one home folder.
 
     `url` is `http://127.0.0.1:PORT` (clients append /v1.0); `token` is a bearer token for this
-    tenant whose scp is auth.SANDBOX_SCOPES (Application.ReadWrite.All,
+    tenant: a Global Administrator (wids) whose scp is auth.SANDBOX_SCOPES (Application.ReadWrite.All,
     AppRoleAssignment.ReadWrite.All, DelegatedPermissionGrant.ReadWrite.All). Use as a context
     manager or call `stop()`.
     """

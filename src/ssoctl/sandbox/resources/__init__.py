@@ -8,6 +8,7 @@ from __future__ import annotations
 from ssoctl.sandbox.resources.app_role_assignments import register as register_app_role_assignments
 from ssoctl.sandbox.resources.application_templates import register as register_application_templates
 from ssoctl.sandbox.resources.applications import register as register_applications
+from ssoctl.sandbox.resources.directory import register as register_directory
 from ssoctl.sandbox.resources.organization import register as register_organization
 from ssoctl.sandbox.resources.permission_grants import register as register_permission_grants
 from ssoctl.sandbox.resources.service_principals import register as register_service_principals
@@ -27,6 +28,7 @@ def build_router() -> Router:
         register_application_templates,
         register_synchronization,
         register_users,
+        register_directory,
     ):
         register(router)
     return router

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import replication
+from ssoctl.sandbox import replication, seed
 from ssoctl.sandbox.odata import Key, parse_filter
 from ssoctl.sandbox.resources import service_principals
 from ssoctl.sandbox.resources.common import (
@@ -33,6 +33,7 @@ from ssoctl.sandbox.resources.common import (
     page,
     project,
 )
+from ssoctl.sandbox.roles import require_consent_granter
 from ssoctl.sandbox.router import Context, Response, Router
 from ssoctl.sandbox.schema import Validator, load_schema
 
@@ -162,6 +163,7 @@ def create_assignment(ctx: Context, view: str) -> Response:
     resource = sp if view == ASSIGNED_TO else service_principals.by_id(ctx, body["resourceId"])
     if resource is None:
         raise ge.resource_not_found(body["resourceId"])
+    require_consent_granter(ctx, graph_app_role=seed.first_party(str(resource.get("appId") or "")))
     if view == ASSIGNMENTS and replication.consume(ctx.state, resource["id"]):
         raise replication.refuse(ge.resource_not_found(body["resourceId"]))
     principal = sp if view == ASSIGNMENTS else service_principals.by_id(ctx, body["principalId"])
@@ -200,5 +202,8 @@ def create_assignment(ctx: Context, view: str) -> Response:
 
 def delete_assignment(ctx: Context, view: str) -> Response:
     sp = service_principals.lookup(ctx)
-    del _assignments(ctx)[_lookup(ctx, sp, view)["id"]]
+    assignment = _lookup(ctx, sp, view)
+    resource = service_principals.by_id(ctx, assignment["resourceId"]) or {}
+    require_consent_granter(ctx, graph_app_role=seed.first_party(str(resource.get("appId") or "")))
+    del _assignments(ctx)[assignment["id"]]
     return Response(204)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import login, replication, rules
+from ssoctl.sandbox import login, replication, roles, rules
 from ssoctl.sandbox.odata import Key, Segment, parse_filter
 from ssoctl.sandbox.resources import service_principals
 from ssoctl.sandbox.resources.common import (
@@ -63,12 +63,53 @@ DEFAULT_POLICY_ID = "00000000-0000-0000-0000-000000000000"
 
 def register(router: Router) -> None:
     router.add("GET", "/applications", list_applications, permissions=APPLICATION_READ)
-    router.add("POST", "/applications", create_application, permissions=APPLICATION_WRITE)
+    router.add(
+        "POST", "/applications", create_application, permissions=APPLICATION_WRITE, authorize=may_create
+    )
     router.add("GET", "/applications/{app}", get_application, permissions=APPLICATION_READ)
-    router.add("PATCH", "/applications/{app}", patch_application, permissions=APPLICATION_WRITE)
-    router.add("DELETE", "/applications/{app}", delete_application, permissions=APPLICATION_WRITE)
-    router.add("POST", "/applications/{app}/addPassword", add_password, permissions=APPLICATION_WRITE)
-    router.add("POST", "/applications/{app}/removePassword", remove_password, permissions=APPLICATION_WRITE)
+    router.add(
+        "PATCH", "/applications/{app}", patch_application, permissions=APPLICATION_WRITE, authorize=may_change
+    )
+    router.add(
+        "DELETE",
+        "/applications/{app}",
+        delete_application,
+        permissions=APPLICATION_WRITE,
+        authorize=may_change,
+    )
+    router.add(
+        "POST",
+        "/applications/{app}/addPassword",
+        add_password,
+        permissions=APPLICATION_WRITE,
+        authorize=may_change,
+    )
+    router.add(
+        "POST",
+        "/applications/{app}/removePassword",
+        remove_password,
+        permissions=APPLICATION_WRITE,
+        authorize=may_change,
+    )
+
+
+def may_create(ctx: Context) -> None:
+    roles.require_app_manager(ctx, None)
+
+
+def may_change(ctx: Context) -> None:
+    """Owner or app manager; a PATCH that would create (upsert) is judged as a create, and one
+    naming an app that does not exist is left to the handler's 404."""
+    segment = ctx.params["app"]
+    app = find(ctx, segment)
+    if app is not None:
+        roles.require_app_manager(ctx, app)
+        return
+    upsert = (
+        isinstance(segment, Key) and segment.name == "uniqueName" and ctx.request.prefers("create-if-missing")
+    )
+    if ctx.request.method == "PATCH" and upsert:
+        roles.require_app_manager(ctx, None)
 
 
 # --- The stored shape -----------------------------------------------------------------------
@@ -229,6 +270,7 @@ def _create(ctx: Context, body: JSON, *, unique_name: str | None) -> JSON:
         taken_identifier_uris=_taken_identifier_uris(ctx, None),
     )
     _apps(ctx)[object_id] = app
+    roles.record_creator(ctx.state, object_id, ctx.principal)
     replication.start(ctx.state, object_id, ctx.faults.replication_hits)
     return app
 
@@ -282,6 +324,7 @@ def delete_application(ctx: Context) -> Response:
     deleted["deletedDateTime"] = graph_time(ctx.now)
     ctx.state["deletedApplications"][app["id"]] = deleted
     replication.forget(ctx.state, app["id"])
+    roles.forget(ctx.state, app["id"])
     service_principals.remove_for_application(ctx.state, app["appId"])
     return Response(204)
 

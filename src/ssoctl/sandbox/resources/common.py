@@ -25,10 +25,12 @@ DEFAULT_PAGE_SIZE = 100
 APPLICATION_READ = (
     "Application.Read.All",
     "Application.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 )
-APPLICATION_WRITE = ("Application.ReadWrite.All",)
+# Application.ReadWrite.OwnedBy reaches only the apps the caller owns (sandbox/roles.py).
+APPLICATION_WRITE = ("Application.ReadWrite.All", "Application.ReadWrite.OwnedBy")
 # servicePrincipal-post/-upsert/-update/-delete: Application.ReadWrite.All, or Directory.ReadWrite.All.
 SERVICE_PRINCIPAL_WRITE = ("Application.ReadWrite.All", "Directory.ReadWrite.All")
 # oauth2permissiongrant-get/-list: Directory.Read.All, or the grant-writing permissions.

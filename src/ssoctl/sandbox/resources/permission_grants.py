@@ -33,6 +33,7 @@ from ssoctl.sandbox.resources.common import (
     page,
     project,
 )
+from ssoctl.sandbox.roles import require_consent_granter
 from ssoctl.sandbox.router import Context, Response, Router
 from ssoctl.sandbox.schema import Validator, load_schema
 
@@ -49,10 +50,23 @@ FIXED = ("id", "clientId", "consentType", "principalId", "resourceId")
 
 def register(router: Router) -> None:
     router.add("GET", "/oauth2PermissionGrants", list_grants, permissions=GRANT_READ)
-    router.add("POST", "/oauth2PermissionGrants", create_grant, permissions=GRANT_WRITE)
+    router.add("POST", "/oauth2PermissionGrants", create_grant, permissions=GRANT_WRITE, authorize=may_grant)
     router.add("GET", "/oauth2PermissionGrants/{grant}", get_grant, permissions=GRANT_READ)
-    router.add("PATCH", "/oauth2PermissionGrants/{grant}", patch_grant, permissions=GRANT_WRITE)
-    router.add("DELETE", "/oauth2PermissionGrants/{grant}", delete_grant, permissions=GRANT_WRITE)
+    router.add(
+        "PATCH", "/oauth2PermissionGrants/{grant}", patch_grant, permissions=GRANT_WRITE, authorize=may_grant
+    )
+    router.add(
+        "DELETE",
+        "/oauth2PermissionGrants/{grant}",
+        delete_grant,
+        permissions=GRANT_WRITE,
+        authorize=may_grant,
+    )
+
+
+def may_grant(ctx: Context) -> None:
+    """Tenant-wide delegated consent by a user needs an admin role (sandbox/roles.py)."""
+    require_consent_granter(ctx, graph_app_role=False)
 
 
 def grant_id(client_id: str, resource_id: str, principal_id: str | None) -> str:

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
-from ssoctl.sandbox import replication, seed
+from ssoctl.sandbox import replication, roles, seed
 from ssoctl.sandbox.odata import Key, Segment, parse_filter
 from ssoctl.sandbox.resources.common import (
     APPLICATION_READ,
@@ -74,14 +74,49 @@ FILTERABLE = {
 
 def register(router: Router) -> None:
     router.add("GET", "/servicePrincipals", list_service_principals, permissions=APPLICATION_READ)
-    router.add("POST", "/servicePrincipals", create_service_principal, permissions=SERVICE_PRINCIPAL_WRITE)
+    router.add(
+        "POST",
+        "/servicePrincipals",
+        create_service_principal,
+        permissions=SERVICE_PRINCIPAL_WRITE,
+        authorize=may_write,
+    )
     router.add("GET", "/servicePrincipals/{sp}", get_service_principal, permissions=APPLICATION_READ)
     router.add(
-        "PATCH", "/servicePrincipals/{sp}", patch_service_principal, permissions=SERVICE_PRINCIPAL_WRITE
+        "PATCH",
+        "/servicePrincipals/{sp}",
+        patch_service_principal,
+        permissions=SERVICE_PRINCIPAL_WRITE,
+        authorize=may_write,
     )
     router.add(
-        "DELETE", "/servicePrincipals/{sp}", delete_service_principal, permissions=SERVICE_PRINCIPAL_WRITE
+        "DELETE",
+        "/servicePrincipals/{sp}",
+        delete_service_principal,
+        permissions=SERVICE_PRINCIPAL_WRITE,
+        authorize=may_write,
     )
+
+
+def may_write(ctx: Context) -> None:
+    """A user needs an app-manager role, or to own the application behind the service principal."""
+    if not ctx.principal.is_user:
+        return
+    app_id: Any = None
+    if "sp" in ctx.params:
+        segment = ctx.params["sp"]
+        existing = find(ctx, segment)
+        if existing is not None:
+            app_id = existing.get("appId")
+        elif isinstance(segment, Key) and segment.name == "appId":
+            app_id = segment.value
+        else:
+            return  # the handler's 404
+    else:
+        body = ctx.json_body(required=False)
+        app_id = body.get("appId") if isinstance(body, dict) else None
+    app = roles.application_with_app_id(ctx.state, app_id) if isinstance(app_id, str) else None
+    roles.require_app_manager(ctx, app or {"id": ""})
 
 
 # --- The stored shape -----------------------------------------------------------------------
