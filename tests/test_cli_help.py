@@ -65,7 +65,8 @@ def test_parser_errors_are_one_line_or_json() -> None:
     runner = CliRunner()
     human = runner.invoke(app, ["azure", "register", "--portal", "emnify", "--secret-days", "abc"])
     assert human.exit_code == 2 and human.stdout == ""
-    assert human.stderr.startswith("error: Invalid value for '--secret-days'") and "hint: see" in human.stderr
+    assert human.stderr.startswith("error: --secret-days 'abc' is not a whole number")
+    assert "hint: for example --secret-days 180" in human.stderr
     assert len(human.stderr.strip().splitlines()) == 2
     for args in (["--bogus"], ["-o", "yaml"], []):
         result = runner.invoke(

@@ -17,7 +17,7 @@ try:
     app(sys.argv[1:], prog_name="ssoctl")
 except SystemExit as exc:
     code = exc.code
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"msgraph", "keyring", "msal", "kiota_abstractions", "httpx"} or m.startswith(("azure.identity", "azure.core")))
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"msgraph", "keyring", "msal", "kiota_abstractions", "httpx"} or m.startswith(("azure.identity", "azure.core", "typer.rich_utils")))
 print("\\n" + json.dumps({"code": code, "heavy": heavy}))
 """
 
@@ -35,8 +35,28 @@ def test_help_does_not_import_heavy_libraries(args: list[str]) -> None:
     assert report["heavy"] == [], f"{args} imported {report['heavy']}"
 
 
-def test_completion_does_not_import_heavy_libraries() -> None:
-    env = {"_SSOCTL_COMPLETE": "complete_bash", "COMP_WORDS": "ssoctl azure reg", "COMP_CWORD": "2"}
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"_SSOCTL_COMPLETE": "complete_bash", "COMP_WORDS": "ssoctl azure reg", "COMP_CWORD": "2"},
+            "register",
+        ),
+        (
+            {
+                "_SSOCTL_COMPLETE": "complete_bash",
+                "COMP_WORDS": "ssoctl azure register --portal ",
+                "COMP_CWORD": "4",
+            },
+            "emnify",
+        ),
+        (
+            {"_SSOCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "ssoctl azure register --portal "},
+            "emnify",
+        ),
+    ],
+)
+def test_completion_does_not_import_heavy_libraries(env: dict[str, str], expected: str) -> None:
     probe = PROBE.replace('app(sys.argv[1:], prog_name="ssoctl")', 'app(prog_name="ssoctl")')
     import os
 
@@ -51,4 +71,4 @@ def test_completion_does_not_import_heavy_libraries() -> None:
     lines = proc.stdout.strip().splitlines()
     report = json.loads(lines[-1])
     assert report["heavy"] == []
-    assert any("register" in line for line in lines[:-1]), proc.stdout
+    assert any(expected in line for line in lines[:-1]), proc.stdout

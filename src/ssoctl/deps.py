@@ -107,7 +107,12 @@ class Deps:
         """The command's output streams as Rich consoles (Rich is imported only now)."""
         from ssoctl.views.console import Consoles
 
-        return Consoles(self.stdout(), self.stderr())
+        return Consoles(
+            self.stdout(),
+            self.stderr(),
+            no_color="NO_COLOR" in self.env and self.env["NO_COLOR"] != "",
+            quiet_progress=self.in_ci,
+        )
 
     @property
     def home(self) -> Path:
@@ -119,7 +124,19 @@ class Deps:
 
     def can_prompt(self) -> bool:
         """Prompts only for a person at a terminal; CI and pipes get a message instead of a hang."""
-        return self.stdin_is_terminal() and not self.in_ci
+        return self.why_no_prompt() is None
+
+    def why_no_prompt(self) -> str | None:
+        """Why ssoctl cannot ask here, in words for the refusal (None: it can ask).
+
+        `CI` wins over the terminal check: at a terminal with `CI` set, saying "no terminal" would
+        send the user looking for the wrong cause.
+        """
+        if self.in_ci:
+            return f"CI is set (CI={self.env.get('CI', '')}), so ssoctl does not ask"
+        if not self.stdin_is_terminal():
+            return "there is no terminal to confirm at"
+        return None
 
     def sandbox_requested(self, flag: bool) -> bool:
         return flag or env_flag(self.env, "SSOCTL_SANDBOX")

@@ -68,7 +68,8 @@ class GraphError(SsoctlError):
         request_id: str = "",
         hint: str | None = None,
     ) -> None:
-        super().__init__(message, hint=hint, code=graph_code or f"http_{status}")
+        # Graph's own code when it sent one; never one made up from the status (JSON has `status`).
+        super().__init__(message, hint=hint, code=graph_code or None)
         self.status = status
         self.graph_code = graph_code
         self.request_id = request_id
@@ -77,7 +78,8 @@ class GraphError(SsoctlError):
 
     def __str__(self) -> str:
         rid = f" (request-id {self.request_id})" if self.request_id else ""
-        return f"Microsoft Graph: {self.graph_code or self.status}: {self.message}{rid}"
+        label = self.graph_code or (f"HTTP {self.status}" if self.status >= 300 else "")
+        return f"Microsoft Graph: {label + ': ' if label else ''}{self.message}{rid}"
 
 
 class BusyError(SsoctlError):

@@ -41,7 +41,10 @@ class Permission:
 
     def __post_init__(self) -> None:
         if self.type not in ("Scope", "Role"):
-            raise UsageError(f"permission type {self.type!r} must be Scope or Role")
+            raise UsageError(
+                f"permission type {self.type!r} must be Scope or Role",
+                hint="use Scope for a delegated permission, Role for an application permission",
+            )
 
 
 @dataclass(frozen=True, order=True)
@@ -56,7 +59,10 @@ class OptionalClaim:
 
     def __post_init__(self) -> None:
         if self.token not in TOKEN_TYPES:
-            raise UsageError(f"optional claim token {self.token!r} must be one of {TOKEN_TYPES}")
+            raise UsageError(
+                f"optional claim token {self.token!r} is not a token type",
+                hint=f"use one of {', '.join(TOKEN_TYPES)}",
+            )
 
 
 # Entra's "Redirect URI (reply URL) restrictions": characters it refuses, and the only hosts
@@ -71,7 +77,9 @@ def check_redirect_uri(uri: str) -> str:
     try:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
-        raise UsageError(f"redirect URI {uri!r} has an invalid port") from None
+        raise UsageError(
+            f"redirect URI {uri!r} has an invalid port", hint="give a port 1..65535, or none"
+        ) from None
     if not parts.scheme or not parts.netloc or not parts.hostname:
         raise UsageError(
             f"redirect URI {uri!r} is not an absolute URI", hint="give e.g. https://example.com/callback"
@@ -82,7 +90,10 @@ def check_redirect_uri(uri: str) -> str:
             hint="Entra accepts plain http only for http://localhost and http://127.0.0.1",
         )
     if parts.fragment or "#" in uri:
-        raise UsageError(f"redirect URI {uri!r} must not contain a fragment (#…)")
+        raise UsageError(
+            f"redirect URI {uri!r} must not contain a fragment (#…)",
+            hint="leave out the # and what follows it, as Entra does not accept fragments",
+        )
     bad = sorted({c for c in uri if c in REDIRECT_URI_FORBIDDEN_CHARS or c.isspace() or c == "*"})
     if bad:
         raise UsageError(
@@ -91,7 +102,8 @@ def check_redirect_uri(uri: str) -> str:
         )
     if len(uri) > REDIRECT_URI_MAX_LENGTH:
         raise UsageError(
-            f"redirect URI is {len(uri)} characters; Entra allows at most {REDIRECT_URI_MAX_LENGTH}"
+            f"redirect URI is {len(uri)} characters; Entra allows at most {REDIRECT_URI_MAX_LENGTH}",
+            hint="copy the portal's redirect URI again: it is usually much shorter",
         )
     return uri
 
@@ -140,15 +152,23 @@ class AppSpec:
         name = self.display_name.strip()
         if not name or len(name) > DISPLAY_NAME_MAX_LENGTH:
             raise UsageError(
-                f"display name {self.display_name!r} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters"
+                f"display name {self.display_name!r} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters",
+                hint=f"give --name a shorter name (at most {DISPLAY_NAME_MAX_LENGTH} characters)",
             )
         if not slug(name):
-            raise UsageError(f"display name {self.display_name!r} needs at least one letter or digit")
+            raise UsageError(
+                f"display name {self.display_name!r} needs at least one letter or digit",
+                hint="give --name a name with letters or digits, e.g. --name 'emnify EU'",
+            )
         if self.sign_in_audience not in SIGN_IN_AUDIENCES:
-            raise UsageError(f"signInAudience {self.sign_in_audience!r} must be one of {SIGN_IN_AUDIENCES}")
+            raise UsageError(
+                f"signInAudience {self.sign_in_audience!r} is not an audience Entra knows",
+                hint=f"use one of {', '.join(SIGN_IN_AUDIENCES)}",
+            )
         if self.group_membership_claims not in (None, *GROUP_MEMBERSHIP_CLAIMS):
             raise UsageError(
-                f"group claims {self.group_membership_claims!r} must be one of {GROUP_MEMBERSHIP_CLAIMS}"
+                f"group claims {self.group_membership_claims!r} are not known",
+                hint="use --group-claims security or --group-claims all",
             )
         for uri in self.redirect_uris:
             check_redirect_uri(uri)

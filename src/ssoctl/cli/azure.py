@@ -48,6 +48,7 @@ def register(
             metavar="security|all",
             help="Emit group claims: security or all.",
             show_default=False,
+            autocompletion=opt.complete_group_claims,
         ),
     ] = None,
     secret_days: Annotated[
@@ -66,6 +67,7 @@ def register(
             help="Where the client ID and secret go: keyring, env-file:PATH (0600 dotenv), or none (with --show-secret). "
             "\\[default: the store that holds this registration's secret now; the first time: keyring]",
             show_default=False,
+            autocompletion=opt.complete_store,
         ),
     ] = None,
     plan: Annotated[

@@ -77,10 +77,13 @@ def wants_json(argv: list[str]) -> bool:
     return False
 
 
-def report_parse_error(exc: typer.TyperException, argv: list[str]) -> None:
+def report_parse_error(exc: typer.TyperException, argv: list[str], root: object = None) -> None:
     """Errors the option parser finds (unknown option, bad value, missing --portal) get the same
-    shape as ssoctl's own: one `error:` line and a hint, or the JSON error document."""
+    shape as ssoctl's own: one `error:` line naming the fix, or the JSON error document."""
+    from ssoctl.cli.parse_errors import command_at, describe
+
     ctx = getattr(exc, "ctx", None)
-    where = ctx.command_path if ctx is not None else "ssoctl"
-    error = SsoctlError(exc.format_message(), hint=f"see `{where} --help`", code="usage")
-    _print_error(error, OutputFormat.json if wants_json(argv) else OutputFormat.table)
+    where, command = command_at(root, argv)
+    if ctx is not None:
+        where, command = ctx.command_path, ctx.command
+    _print_error(describe(exc, where, command), OutputFormat.json if wants_json(argv) else OutputFormat.table)

@@ -151,12 +151,32 @@ class HelpGroup(_FastHelp, TyperGroup):
         except typer.TyperException as exc:
             # No arguments: the help was already printed (as Typer does, without an error line).
             if type(exc).__name__ != "NoArgsIsHelpError":
-                report_parse_error(exc, argv)
+                report_parse_error(exc, argv, self)
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("Aborted.\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _plain_help(text: str) -> str:
+    """A completion item's description: markup removed, on one line.
+
+    Typer renders these through `typer.rich_utils` (the ~100 ms import this module avoids) at 80
+    columns, so zsh and fish menus got descriptions broken over lines on every TAB.
+    """
+    from rich.markup import render
+
+    return " ".join(render(text).plain.split())
+
+
+def _light_completion() -> None:
+    import typer._completion_classes as completion_classes
+
+    completion_classes._sanitize_help_text = _plain_help
+
+
+_light_completion()
 
 
 class App(typer.Typer):

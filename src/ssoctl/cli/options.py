@@ -5,12 +5,41 @@ Help strings are Rich markup: a literal `[` is written `\\[`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from ssoctl.cli.boundary import OutputFormat
 from ssoctl.deps import Deps
+
+
+def complete_portal(incomplete: str) -> list[tuple[str, str]]:
+    """Portal names for shell completion (TAB): the light registry only, no Graph or keyring."""
+    from ssoctl.portals import PORTALS
+
+    return [(p.name, p.summary) for p in PORTALS.values() if p.name.startswith(incomplete.lower())]
+
+
+def _words(*words: tuple[str, str]) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        return [(w, about) for w, about in words if w.startswith(incomplete)]
+
+    return complete
+
+
+complete_store = _words(
+    ("keyring", "the OS keyring (default)"),
+    ("env-file:", "a 0600 dotenv file: env-file:PATH"),
+    ("none", "keep it nowhere (with --show-secret)"),
+)
+complete_cloud = _words(
+    ("global", "Microsoft Entra ID (default)"),
+    ("usgov", "US Government (GCC High)"),
+    ("usgov-dod", "US Government DoD"),
+    ("china", "Microsoft Entra operated by 21Vianet"),
+)
+complete_group_claims = _words(("security", "security groups"), ("all", "all groups and roles"))
 
 Output = Annotated[
     OutputFormat,
@@ -37,6 +66,7 @@ Cloud = Annotated[
         metavar="CLOUD",
         help="global, usgov, usgov-dod or china. \\[env: SSOCTL_CLOUD] \\[default: global]",
         show_default=False,
+        autocompletion=complete_cloud,
     ),
 ]
 Sandbox = Annotated[
@@ -53,7 +83,11 @@ Yes = Annotated[
 Portal = Annotated[
     str,
     typer.Option(
-        "--portal", "-p", metavar="PORTAL", help="Portal profile, e.g. emnify (see `ssoctl portals list`)."
+        "--portal",
+        "-p",
+        metavar="PORTAL",
+        help="Portal profile, e.g. emnify (see `ssoctl portals list`).",
+        autocompletion=complete_portal,
     ),
 ]
 Name = Annotated[

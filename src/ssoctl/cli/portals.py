@@ -32,7 +32,13 @@ def list_portals(ctx: typer.Context, output: opt.Output = OutputFormat.table) ->
 def show_portal(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="Portal name, e.g. emnify.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="Portal name, e.g. emnify (see `ssoctl portals list`).",
+            show_default=False,
+            autocompletion=opt.complete_portal,
+        ),
     ],
     display_name: opt.Name = None,
     output: opt.Output = OutputFormat.table,

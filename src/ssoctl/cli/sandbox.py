@@ -86,15 +86,19 @@ def reset(ctx: typer.Context, yes: opt.Yes = False) -> None:
     deps = opt.deps_from(ctx)
 
     def body() -> int:
+        from ssoctl.commands.confirm import confirm_change
         from ssoctl.commands.sandbox import reset_sandbox_tenant
-        from ssoctl.errors import DeclinedError
 
         consoles = deps.consoles()
-        if not yes:
-            if not deps.can_prompt():
-                raise DeclinedError("sandbox reset deletes stored sandbox credentials", hint="pass --yes")
-            if not consoles.ask_yes("Delete the sandbox tenant and its stored credentials?"):
-                raise DeclinedError("cancelled: nothing was deleted")
+        confirm_change(
+            deps,
+            consoles.ask_yes,
+            "Delete the sandbox tenant and its stored credentials?",
+            what="delete the sandbox tenant and its stored credentials",
+            yes=yes,
+            hint="pass --yes: ssoctl sandbox reset --yes",
+            declined="cancelled: nothing was deleted",
+        )
 
         result = reset_sandbox_tenant(deps)
         if result.tenant_id is None:

@@ -16,7 +16,7 @@ from ssoctl.apply import ApplyResult, apply_plan, used_now
 from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
-from ssoctl.errors import DeclinedError, StoreError, UsageError
+from ssoctl.errors import StoreError, UsageError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
@@ -29,6 +29,7 @@ from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
 
+from .confirm import confirm_change
 from .hints import command_for
 from .session import graph_session
 from .store_rule import choose_store
@@ -74,6 +75,10 @@ class RegisterUI(Protocol):
 
     def confirm(self, question: str) -> bool: ...
 
+    def progress(self, text: str) -> contextlib.AbstractContextManager[None]:
+        """A spinner while a slow step runs (at a terminal only)."""
+        ...
+
 
 def reveal_command(spec: AppSpec, tenant: str | None, sandbox: bool) -> str:
     """The exact `secrets reveal` for this registration: named, and in this tenant (`tenant`:
@@ -111,15 +116,14 @@ def _held_in_store(
 
 
 def _confirm(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> None:
-    if opts.yes:
-        return
-    if not deps.can_prompt():
-        raise DeclinedError(
-            "this would change the tenant and there is no terminal to confirm at",
-            hint="review with --plan, then pass --yes to apply without a prompt",
-        )
-    if not ui.confirm("Apply these changes?"):
-        raise DeclinedError("cancelled: nothing was changed")
+    confirm_change(
+        deps,
+        ui.confirm,
+        "Apply these changes?",
+        what="change the tenant",
+        yes=opts.yes,
+        hint="review with --plan, then pass --yes to apply without a prompt",
+    )
 
 
 def _read_and_plan(
@@ -169,7 +173,8 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
-        tenant_id = session.tenant_id
+        with ui.progress("Signing in to Microsoft Graph…"):
+            tenant_id = session.tenant_id
         # A registration keeps its store: without --store, the one holding its secret now.
         store_spec: StoreSpec = choose_store(opts.store, state.get(tenant_id, spec.unique_name))
         store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
@@ -181,7 +186,8 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         if store is not None:
             store.preflight(ref)
 
-        plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
+        with ui.progress(f"Reading {spec.display_name} in tenant {tenant_id}…"):
+            plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
         if store is None and plan.new_secret is not None and not opts.show_secret:
             raise UsageError(
                 "--store none would keep the new secret nowhere",
@@ -207,12 +213,15 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         def store_at(where: str) -> Store:
             opened = _store_at(deps, where)
             if opened is None:
-                raise StoreError(f"cannot open store {where}")
+                raise StoreError(
+                    f"cannot open store {where}", hint="check that the store named in state.json still exists"
+                )
             return opened
 
-        outcome.result = apply_plan(
-            plan, graph=session.graph, store=store, ref=ref, state=state, open_store=store_at
-        )
+        with ui.progress("Applying the changes…"):
+            outcome.result = apply_plan(
+                plan, graph=session.graph, store=store, ref=ref, state=state, open_store=store_at
+            )
         outcome.applied = True
         return _finish(outcome, deps, state, outcome.result.app_id)
 

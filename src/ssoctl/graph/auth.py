@@ -193,7 +193,10 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
         try:
             return _environment_sign_in(identity, env, tenant_id, client_id, kwargs)
         except ValueError as exc:  # e.g. a malformed tenant ID
-            raise UsageError(f"cannot sign in with the AZURE_* variables: {exc}") from None
+            raise UsageError(
+                f"cannot sign in with the AZURE_* variables: {exc}",
+                hint="check AZURE_TENANT_ID (a tenant ID or verified domain) and AZURE_CLIENT_ID (a GUID)",
+            ) from None
 
     if shutil.which("az", path=env.get("PATH")):
         from azure.identity import AzureCliCredential
@@ -201,7 +204,10 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
         try:
             cli = AzureCliCredential(tenant_id=tenant or "")
         except ValueError as exc:
-            raise UsageError(f"invalid tenant {tenant!r}: {exc}") from None
+            raise UsageError(
+                f"invalid tenant {tenant!r}: {exc}",
+                hint="give --tenant (or AZURE_TENANT_ID) a tenant ID or a verified domain such as contoso.onmicrosoft.com",
+            ) from None
         return SignIn(GuardedCredential(cli, "Azure CLI"), "Azure CLI")
 
     incomplete = [

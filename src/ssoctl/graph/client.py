@@ -60,7 +60,12 @@ class SdkGraph(ApplicationCalls, ConsentCalls, DirectoryCalls):
             tid = values[0].get("id")
             if isinstance(tid, str) and tid:
                 return tid
-        raise GraphError("GET /organization returned no tenant ID", status=200)
+        raise GraphError(
+            "GET /organization returned no tenant ID",
+            status=200,
+            hint="sign in with a work account of an Entra tenant (a personal Microsoft account has no tenant), "
+            "or pass --tenant",
+        )
 
     def __enter__(self) -> SdkGraph:
         return self

@@ -263,7 +263,11 @@ class GraphTransport:
         except ValueError:
             doc = None
         if not isinstance(doc, dict):
-            raise GraphError(f"Microsoft Graph sent an unreadable {what}", status=200) from None
+            raise GraphError(
+                f"Microsoft Graph sent an unreadable {what}",
+                status=200,
+                hint="something other than Microsoft Graph may have answered (a proxy or gateway): check SSOCTL_GRAPH_ENDPOINT and HTTPS_PROXY, then run the command again",
+            ) from None
         return doc
 
     def _get_json(self, call: Call, build: Callable[[], RequestInformation]) -> JSON | None:
@@ -292,10 +296,18 @@ class GraphTransport:
             doc = self._json(self._call(Call(what, expect_body=True, hint_403=hint_403), page), what)
             values = doc.get("value")
             if not isinstance(values, list):
-                raise GraphError(f"Microsoft Graph sent an unreadable list while {what}", status=200)
+                raise GraphError(
+                    f"Microsoft Graph sent an unreadable list while {what}",
+                    status=200,
+                    hint="something other than Microsoft Graph may have answered (a proxy or gateway): check SSOCTL_GRAPH_ENDPOINT and HTTPS_PROXY, then run the command again",
+                )
             items += [v for v in values if isinstance(v, dict)]
             link = doc.get("@odata.nextLink")
             if not isinstance(link, str) or not link:
                 return items
             page = self._page(link)
-        raise GraphError(f"{what}: more than {limit} pages; narrow the query", status=200)
+        raise GraphError(
+            f"{what}: more than {limit} pages of results",
+            status=200,
+            hint="the tenant holds more matching objects than ssoctl expects; please report it with the request above",
+        )

@@ -172,7 +172,11 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         # It appeared between our read and our write (another run?): the upsert updated it.
         raw = graph.get_application(spec.unique_name)
         if raw is None:
-            raise GraphError("the application vanished right after it was written", status=404)
+            raise GraphError(
+                "the application vanished right after it was written",
+                status=404,
+                hint="someone may have deleted it meanwhile: run the command again in a minute",
+            )
         state = AppState.from_json(raw)
         object_id, app_id = state.object_id, state.app_id
         needs_uri = spec.expose_api and identifier_uri(app_id) not in state.identifier_uris

@@ -117,4 +117,8 @@ def _merge_into_existing(ctx: ApplyContext, plan: GrantPlan) -> str:
             if merged != " ".join(grant.scopes):
                 ctx.graph.update_permission_grant(grant.object_id, merged)
             return grant.object_id
-    raise GraphError("Microsoft Graph reported a duplicate grant that cannot be found", status=409)
+    raise GraphError(
+        "Microsoft Graph reported a duplicate grant that cannot be found",
+        status=409,
+        hint="the grant is probably still replicating: run the command again in a minute",
+    )

@@ -70,7 +70,9 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         raw = ctx.graph.get_service_principal(ctx.app_id)
         if raw is None:
             raise GraphError(
-                f"the service principal of {ctx.app_id} vanished right after it was written", status=404
+                f"the service principal of {ctx.app_id} vanished right after it was written",
+                status=404,
+                hint="someone may have deleted the enterprise application meanwhile: run the command again",
             )
         created = raw
     ctx.service_principal_id = str(created["id"])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
 from rich.markup import escape
+from rich.text import Text
 
 from ssoctl.commands.register import RegisterOutcome
-from ssoctl.plan import Plan
-from ssoctl.views.console import Consoles
+from ssoctl.plan import Change, Plan
+from ssoctl.views.console import Consoles, print_rows
 
 
 class HumanRegisterUI:
@@ -23,12 +27,7 @@ class HumanRegisterUI:
     def show_plan(self, plan: Plan, tenant_id: str, sandbox: bool) -> None:
         where = f"tenant {tenant_id}" + (" (sandbox)" if sandbox else "")
         self.out.print(f"[bold]{escape(plan.spec.display_name)}[/] ({plan.spec.unique_name}) in {where}:\n")
-        width = max(len(c.target) for c in plan.changes)
-        for change in plan.changes:
-            style = change.action.value
-            self.out.print(
-                f"  [{style}]{change.action.symbol} {change.target:<{width}}[/]  {escape(change.detail)}"
-            )
+        print_rows(self.out, plan_rows(plan.changes))
         counts = plan.counts
         if plan.has_changes:
             self.out.print(
@@ -39,6 +38,31 @@ class HumanRegisterUI:
 
     def confirm(self, question: str) -> bool:
         return self.consoles.ask_yes(question)
+
+    def progress(self, text: str) -> AbstractContextManager[None]:
+        return self.consoles.progress(text)
+
+
+TARGET_WIDTH = 26  # the widest Graph property a plan names (web.implicitGrantSettings) fits
+
+
+def plan_rows(changes: Sequence[Change]) -> list[tuple[Text, Text]]:
+    """(symbol and target, detail) per line, the targets in one column.
+
+    A target wider than the column (an env file's path, when a secret moves store) gets a row of
+    its own with the detail under the column, so one long path never pushes every row right.
+    """
+    width = max((len(c.target) for c in changes if len(c.target) <= TARGET_WIDTH), default=0)
+    rows: list[tuple[Text, Text]] = []
+    for change in changes:
+        style = change.action.value
+        if len(change.target) > width:
+            rows.append((Text(f"  {change.action.symbol} {change.target}", style=style), Text("")))
+            rows.append((Text(" " * (width + 6)), Text(change.detail)))
+        else:
+            head = Text(f"  {change.action.symbol} {change.target:<{width}}", style=style)
+            rows.append((head + Text("  "), Text(change.detail)))
+    return rows
 
 
 def render_register(
@@ -61,9 +85,10 @@ def render_register(
             issued = result.issued
             where = result.stored_in if result.stored_in != "none" else "nowhere (printed below, once)"
             out.print(
-                f"  Client secret ID:        {issued.key_id} (not the value), expires {issued.end:%Y-%m-%d}, "
-                f"stored in {where}"
+                f"  Client secret:           {escape(repr(issued.display_name))}, expires {issued.end:%Y-%m-%d}"
             )
+            out.print(f"  Client secret ID:        {issued.key_id} (not the value)")
+            out.print(f"  Stored in:               {escape(where or '')}")
             if show_secret:
                 out.print(f"  Client secret value:     {issued.text.reveal()}", markup=False)
         for warning in result.warnings:

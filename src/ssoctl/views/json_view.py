@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ssoctl.commands.register import RegisterOutcome
@@ -84,3 +85,7 @@ class JsonRegisterUI:
 
     def confirm(self, question: str) -> bool:
         return self.consoles.ask_yes(question)
+
+    def progress(self, text: str) -> AbstractContextManager[None]:
+        """Spinners are on stderr, so a terminal still gets them; stdout stays the document."""
+        return self.consoles.progress(text)

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ssoctl.graph.mapping import application_body
 from ssoctl.portals.base import Portal
@@ -13,7 +14,7 @@ from ssoctl.portals.graph_permissions import api_name
 from ssoctl.resources.application import FIELDS
 from ssoctl.resources.consent import app_roles, delegated_scopes
 from ssoctl.spec import AppSpec
-from ssoctl.views.console import Consoles
+from ssoctl.views.console import Consoles, print_rows
 from ssoctl.views.json_view import dump
 
 
@@ -95,24 +96,22 @@ def print_portal(portal: Portal, spec: AppSpec, consoles: Consoles, *, as_json: 
     out = consoles.out()
     out.print(f"[bold]{escape(portal.title)}[/] — {escape(portal.summary)}")
     out.print(f"Guide: {escape(portal.guide)}\n")
-    table = Table("setting", "value", box=None, header_style="bold")
-    table.columns[1].overflow = "fold"  # never cut a redirect URI short: it must be exact
-    table.add_row("uniqueName", spec.unique_name)
-    for field in FIELDS:
-        if field.applies(spec):
-            table.add_row(field.target, escape(field.desired(spec, None)))
-    table.add_row("passwordCredentials", f"one client secret, {spec.secret_days} days (--secret-days 1..730)")
-    for target, value in _consent_rows(spec):
-        table.add_row(target, escape(value))
+    rows: list[tuple[str, str]] = [("uniqueName", spec.unique_name)]
+    rows += [(f.target, f.desired(spec, None)) for f in FIELDS if f.applies(spec)]
+    rows.append(("passwordCredentials", f"one client secret, {spec.secret_days} days (--secret-days 1..730)"))
+    rows += _consent_rows(spec)
     if portal.redirect_uri_from_portal:
-        table.add_row("--redirect-uri", escape(f"required: copy it from {portal.redirect_uri_from_portal}"))
+        rows.append(("--redirect-uri", f"required: copy it from {portal.redirect_uri_from_portal}"))
     if portal.shows_discovery_url:
-        table.add_row(
-            "discoveryUrl", "{login}/{tenantId}/v2.0/.well-known/openid-configuration (printed by register)"
+        rows.append(
+            ("discoveryUrl", "{login}/{tenantId}/v2.0/.well-known/openid-configuration (printed by register)")
         )
-    table.add_row("stores", ", ".join(portal.stores))
-    out.print(table)
+    rows.append(("stores", ", ".join(portal.stores)))
+    # Rows, not a Rich table: a table folds a long value mid-word, and a redirect URI broken
+    # across lines no longer copies whole. These wrap at spaces only.
+    width = max(len(target) for target, _ in rows)
+    out.print(Text(f"{'setting':<{width}}  value", style="bold"))
+    print_rows(out, [(Text(f"{target:<{width}}  "), Text(value)) for target, value in rows])
     if portal.troubleshooting:
         out.print("\n[bold]Troubleshooting[/]")
-        for line in portal.troubleshooting:
-            out.print(f"  • {escape(line)}")
+        print_rows(out, [(Text("  • "), Text(line)) for line in portal.troubleshooting])
