@@ -126,3 +126,47 @@ def register(
         return 0
 
     run_guarded(output, body)
+
+
+VERIFY_HELP = """Prove a registration works from Entra's side: one line per check, exit 8 when any fails.
+
+Checks: a client-credentials token request with the stored secret at the tenant's token endpoint (catches AADSTS7000215 wrong secret and AADSTS7000222 expired before users do; a brand-new secret is retried for up to SSOCTL_VERIFY_WAIT seconds, default 60), the app's settings against the portal profile (drift), admin consent where the portal needs it, and the tenant's OpenID Connect metadata. A check that cannot be carried out (the login host unreachable, no stored secret) says "not verified" and why: it never passes.
+
+Examples:
+
+  ssoctl azure verify --portal emnify --sandbox
+
+  ssoctl azure verify --portal pingone --name 'PingOne EU' -o json
+"""
+
+
+@app.command("verify", help=VERIFY_HELP)
+def verify(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    name: opt.Name = None,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.verify import run_verify
+        from ssoctl.errors import EXIT_ATTENTION
+
+        outcome = run_verify(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox, cloud=cloud)
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+            from ssoctl.views.lifecycle import verify_document
+
+            dump(verify_document(outcome), consoles.out_stream)
+        else:
+            from ssoctl.views.lifecycle import render_verify
+
+            render_verify(outcome, consoles)
+        return 0 if outcome.verified else EXIT_ATTENTION
+
+    run_guarded(output, body)

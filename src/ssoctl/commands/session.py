@@ -11,6 +11,7 @@ from ssoctl.config import Cloud, graph_endpoint, resolve_cloud
 from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.api import GraphApi
+from ssoctl.graph.token_check import login_authority
 from ssoctl.ids import is_guid
 
 
@@ -23,11 +24,22 @@ class GraphSession:
     cloud: Cloud
     graph_endpoint: str = ""
     _tenant_id: str | None = None
+    # The login host: the cloud's (or AZURE_AUTHORITY_HOST), the sandbox's own URL under --sandbox.
+    authority: str = ""
+
+    @property
+    def login_host(self) -> str:
+        return self.authority or self.cloud.login
 
     @property
     def discovery_url(self) -> str:
         """The tenant's OpenID Connect metadata document (the portal's "Discovery Endpoint")."""
-        return f"{self.cloud.login}/{self.tenant_id}/v2.0/.well-known/openid-configuration"
+        return f"{self.login_host}/{self.tenant_id}/v2.0/.well-known/openid-configuration"
+
+    @property
+    def token_endpoint(self) -> str:
+        """Where a portal (and `azure verify`) asks for a token with the client ID and secret."""
+        return f"{self.login_host}/{self.tenant_id}/oauth2/v2.0/token"
 
     @property
     def tenant_id(self) -> str:
@@ -65,15 +77,19 @@ def graph_session(
                 hint="drop --tenant with --sandbox (the sandbox has one tenant), or drop --sandbox",
             )
         base_url, credential, how = server.url, StaticToken(server.token), "sandbox"
+        authority = server.url  # the sandbox is its own login host (sandbox/login.py)
         tenant = None  # the sandbox has exactly one tenant; AZURE_TENANT_ID is for real tenants
     else:
         base_url = graph_endpoint(chosen_cloud, deps.env)
         sign_in = deps.sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
         credential, how = sign_in.credential, sign_in.description
+        authority = login_authority(deps.env, chosen_cloud)
     try:
         graph = deps.graph_factory(base_url, credential, sleep=deps.sleep, tenant_hint=tenant)
         try:
-            yield GraphSession(graph, server is not None, how, tenant, chosen_cloud, base_url)
+            yield GraphSession(
+                graph, server is not None, how, tenant, chosen_cloud, base_url, authority=authority
+            )
         finally:
             graph.close()
     finally:

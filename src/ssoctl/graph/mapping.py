@@ -92,6 +92,7 @@ class PasswordInfo:
     display_name: str
     end: datetime | None
     hint: str
+    start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class AppState:
                 display_name=p.get("displayName") or "",
                 end=parse_graph_datetime(p["endDateTime"]) if p.get("endDateTime") else None,
                 hint=p.get("hint") or "",
+                start=parse_graph_datetime(p["startDateTime"]) if p.get("startDateTime") else None,
             )
             for p in raw.get("passwordCredentials") or []
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ssoctl.graph.api import GraphApi
+from ssoctl.graph.mapping import AppState
 from ssoctl.resources import application, grant, password, role_assignment, service_principal
 from ssoctl.resources.base import (
     APPLICATION,
@@ -40,7 +41,12 @@ def read_current(graph: GraphApi, spec: AppSpec) -> TenantView:
     principals together, and, once the app's service principal exists, + 1 each for its grants
     and its app role assignments.
     """
-    app = application.read(graph, spec)
+    return read_around(graph, spec, application.read(graph, spec))
+
+
+def read_around(graph: GraphApi, spec: AppSpec, app: AppState | None) -> TenantView:
+    """The rest of the tenant view for an application already read (consent, when the portal
+    needs it): for commands that read the app first to learn how it was registered."""
     if not spec.admin_consent:
         return TenantView(app)
     own, apis = service_principal.read(graph, spec, app)

@@ -1,0 +1,111 @@
+"""What verify, rotate and prune share: finding a registration, its spec and its stored secret.
+
+These commands work on a registration ssoctl made (state.json) rather than on options typed
+again, so the spec is rebuilt from the portal profile plus what the app itself records: the extra
+redirect URIs and group claims the user chose at register time are taken from the app, and only
+the portal's own settings are compared for drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ssoctl.credentials import CredentialRef, Credentials
+from ssoctl.deps import Deps
+from ssoctl.errors import StoreError
+from ssoctl.graph.mapping import AppState
+from ssoctl.graph.token_check import TokenResult, request_token, retry_budget
+from ssoctl.portals import Portal, PortalOptions
+from ssoctl.spec import AppSpec, env_prefix
+from ssoctl.state import Registration, StateFile
+from ssoctl.stores import parse_store
+from ssoctl.stores.base import Store
+
+from .hints import command_for, hint_store
+
+GROUP_CLAIM_VALUES = ("SecurityGroup", "All")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One registration as a command addresses it, and how to name it in hints."""
+
+    portal: Portal
+    record: Registration
+    sandbox: bool
+
+    @property
+    def ref(self) -> CredentialRef:
+        reg = self.record
+        return CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
+
+    def command(self, verb: str, *, store: str | None = None, extra: tuple[str, ...] = ()) -> str:
+        """The exact command for this registration (hints.command_for)."""
+        return command_for(
+            verb,
+            self.portal.name,
+            name=self.record.display_name,
+            sandbox=self.sandbox,
+            tenant=self.record.tenant_id,
+            store=store,
+            extra=extra,
+        )
+
+
+def find_target(state: StateFile, portal: Portal, name: str | None, tenant_id: str, sandbox: bool) -> Target:
+    """The registration of `portal` named `name` in this tenant, or UsageError saying how to find it."""
+    unique_name = portal.unique_name(name or portal.name)
+    return Target(portal, state.find(portal.name, unique_name, tenant_id.lower()), sandbox)
+
+
+def spec_for(portal: Portal, record: Registration, app: AppState | None) -> AppSpec:
+    """The spec to compare against: the portal's profile, with the user's own register-time
+    choices (extra redirect URIs, group claims) read back from the app."""
+    extra = tuple(u for u in (app.redirect_uris if app else ()) if u not in portal.redirect_uris)
+    claims = app.group_membership_claims if app else None
+    return portal.build_spec(
+        PortalOptions(
+            display_name=record.display_name,
+            redirect_uris=extra,
+            group_claims=claims if claims in GROUP_CLAIM_VALUES else None,
+        ),
+        for_display=not extra,
+    )
+
+
+def open_location(deps: Deps, location: str) -> Store | None:
+    """The store a state.json location names (`keyring`, `env-file:/abs`); None for `none`."""
+    opened, _ = deps.open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
+    return opened
+
+
+def load_held(deps: Deps, target: Target) -> tuple[Credentials | None, str]:
+    """The stored client ID and secret, or None and why not (never raises for a missing value)."""
+    held = target.record.secret
+    if held is None or held.store == "none":
+        return None, "ssoctl keeps no copy of this registration's secret (it was shown once, --store none)"
+    try:
+        store = open_location(deps, held.store)
+        creds = store.load(target.ref) if store else None
+    except StoreError as exc:
+        return None, f"cannot read {held.store}: {exc.message}"
+    if creds is None:
+        return None, f"{held.store} no longer holds the client secret {held.key_id}"
+    return creds, ""
+
+
+def store_hint(deps: Deps, location: str | None) -> str | None:
+    """The --store to name in a hint (None for the keyring and the sandbox's stand-in for it)."""
+    return hint_store(location, deps.home)
+
+
+def check_token(deps: Deps, endpoint: str, creds: Credentials, *, fresh: bool) -> TokenResult:
+    """A client-credentials token request with these credentials (bounded retry when fresh)."""
+    return request_token(
+        endpoint,
+        creds.client_id,
+        creds.client_secret,
+        sleep=deps.sleep,
+        fresh=fresh,
+        retry_for=retry_budget(deps.env),
+    )
