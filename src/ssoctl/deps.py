@@ -1,4 +1,4 @@
-"""The one place real I/O is chosen: environment, clock, sleep, terminal and its output streams,
+"""The one place real I/O is chosen: environment, clock, sleep, terminal, its input and output streams,
 Graph client factory, sign-in and credential stores.
 
 Commands receive a `Deps`; tests build one with fakes (a recording sleep, a fixed clock, a store
@@ -78,6 +78,17 @@ def _stderr() -> TextIO:
     return sys.stderr
 
 
+def _read_stdin() -> str:
+    return sys.stdin.read()  # looked up at use, like the output streams
+
+
+def _ask_hidden(prompt: str) -> str:
+    """A prompt that does not echo what is typed (a token), on the terminal."""
+    import getpass
+
+    return getpass.getpass(prompt, stream=sys.stderr)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -102,6 +113,8 @@ class Deps:
     sign_in: SignInChooser = real_sign_in
     stdout: Callable[[], TextIO] = _stdout
     stderr: Callable[[], TextIO] = _stderr
+    read_stdin: Callable[[], str] = _read_stdin  # `--token-stdin`
+    ask_hidden: Callable[[str], str] = _ask_hidden  # a token typed at a terminal, not echoed
 
     def consoles(self) -> Consoles:
         """The command's output streams as Rich consoles (Rich is imported only now)."""

@@ -80,6 +80,9 @@ class Registration:
     secret: HeldSecret | None = None
     replaced: tuple[str, ...] = ()  # keyIds of replaced secrets left on the app until they expire
     resources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> object IDs
+    # SCIM provisioning (Federated Directory): tenant URL, scope, store, and a salted hash of the
+    # portal's token (`tokenHash`, `tokenSalt`), never the token itself. None for app registrations.
+    provisioning: Mapping[str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -105,11 +108,14 @@ class Registration:
             else None,
             replaced=tuple(raw.get("replacedKeyIds", ())),
             resources={str(k): tuple(str(i) for i in v) for k, v in (raw.get("resources") or {}).items()},
+            provisioning={str(k): str(v) for k, v in raw["provisioning"].items()}
+            if isinstance(raw.get("provisioning"), dict)
+            else None,
         )
 
     def to_json(self) -> dict[str, Any]:
         held = asdict(self.secret) if self.secret else None
-        return {
+        doc: dict[str, Any] = {
             "portal": self.portal,
             "displayName": self.display_name,
             "uniqueName": self.unique_name,
@@ -127,6 +133,9 @@ class Registration:
             "replacedKeyIds": list(self.replaced),
             "resources": {k: list(v) for k, v in sorted(self.resources.items())},
         }
+        if self.provisioning is not None:
+            doc["provisioning"] = dict(sorted(self.provisioning.items()))
+        return doc
 
 
 class StateFile:

@@ -9,6 +9,7 @@ import typer
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
 from ssoctl.cli.help import App
+from ssoctl.deps import Deps
 from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 
 app = App(help="Create and check the Entra app registrations portals need.", no_args_is_help=True)
@@ -86,6 +87,9 @@ def register(
     sandbox: opt.Sandbox = False,
 ) -> None:
     deps = opt.deps_from(ctx)
+    if portal.strip().lower() == "federated-directory":
+        _federated_directory_sign_in(deps, output=output, sandbox=sandbox, tenant=tenant, cloud=cloud)
+        return
 
     def body() -> int:
         from ssoctl.commands.register import RegisterOptions, run_register
@@ -168,5 +172,188 @@ def verify(
 
             render_verify(outcome, consoles)
         return 0 if outcome.verified else EXIT_ATTENTION
+
+    run_guarded(output, body)
+
+
+def _federated_directory_sign_in(
+    deps: Deps, *, output: OutputFormat, sandbox: bool, tenant: str | None, cloud: str | None
+) -> None:
+    """`register --portal federated-directory`: no app registration; the sign-in steps and whether
+    the enterprise app exists (one read)."""
+
+    def body() -> int:
+        from ssoctl.commands.provision import run_sign_in_guide
+        from ssoctl.views.provisioning import render_sign_in, sign_in_document
+
+        outcome = run_sign_in_guide(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+
+            dump(sign_in_document(outcome), consoles.out_stream)
+        else:
+            render_sign_in(outcome, consoles)
+        return 0
+
+    run_guarded(output, body)
+
+
+PROVISION_HELP = """Set up SCIM user provisioning from Entra to Federated Directory: the guide's provisioning steps as one command.
+
+The directory key's access token comes from stdin (--token-stdin), the store that already holds it, or a hidden prompt; never from the command line. It is checked with Federated Directory first (a refused token changes nothing), then the enterprise app is found (or added from the Entra gallery), the provisioning job is created, Entra's Test Connection runs, the Tenant URL, token and scope are saved and provisioning is turned on. Running it again with the same token and scope changes nothing; a new token replaces the old one (that is how it is rotated) and restarts a quarantined job.
+
+Examples:
+
+  printf %s "$FD_TOKEN" | ssoctl azure provision --portal federated-directory --token-stdin --yes
+
+  ssoctl azure provision --portal federated-directory --scope all --test-user adele@contoso.com
+
+  ssoctl sandbox serve   # then, in another shell, with the token it prints:
+  printf %s "$TOKEN" | ssoctl azure provision --portal federated-directory --sandbox --token-stdin --yes
+"""
+
+
+@app.command("provision", help=PROVISION_HELP)
+def provision(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    token_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--token-stdin", metavar="", help="Read the directory key's access token from stdin (one line)."
+        ),
+    ] = False,
+    scope: Annotated[
+        str,
+        typer.Option(
+            "--scope",
+            metavar="assigned|all",
+            help="Who is provisioned: users and groups assigned to the app, or all of them.",
+        ),
+    ] = "assigned",
+    fd_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--fd-base-url",
+            metavar="URL",
+            help="Federated Directory's SCIM API, checked and given to Entra as Tenant URL "
+            "(http only for loopback). \\[default: https://api.federated.directory/v2; with --sandbox "
+            "http://127.0.0.1:8766/v2]",
+            show_default=False,
+        ),
+    ] = None,
+    test_user: Annotated[
+        str | None,
+        typer.Option(
+            "--test-user",
+            metavar="UPN",
+            help="Provision this user now (on demand) and show the result.",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            metavar="STORE",
+            help="Where the token is kept: keyring or env-file:PATH. \\[default: where it is kept already, else keyring]",
+            show_default=False,
+        ),
+    ] = None,
+    yes: opt.Yes = False,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.provision import ProvisionOptions, run_provision
+
+        options = ProvisionOptions(
+            portal=portal,
+            token_stdin=token_stdin,
+            scope=scope,
+            fd_base_url=fd_base_url,
+            test_user=test_user,
+            store=store,
+            yes=yes,
+            sandbox=sandbox,
+            tenant=tenant,
+            cloud=cloud,
+        )
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+            from ssoctl.views.provisioning import JsonProvisionUI, provision_document
+
+            outcome = run_provision(options, deps, JsonProvisionUI(consoles))
+            dump(provision_document(outcome), consoles.out_stream)
+            return 0
+        from ssoctl.views.provisioning import HumanProvisionUI, render_provision
+
+        outcome = run_provision(options, deps, HumanProvisionUI(consoles))
+        render_provision(outcome, consoles)
+        return 0
+
+    run_guarded(output, body)
+
+
+def federated_directory_status(
+    deps: Deps, *, output: OutputFormat, sandbox: bool, tenant: str | None, cloud: str | None
+) -> int:
+    """`azure status --portal federated-directory`: the provisioning job's health; 8 when not healthy."""
+    from ssoctl.commands.provision_status import read_status
+    from ssoctl.errors import EXIT_ATTENTION
+    from ssoctl.views.provisioning import render_status, status_document
+
+    result = read_status(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
+    consoles = deps.consoles()
+    if output is OutputFormat.json:
+        from ssoctl.views.json_view import dump
+
+        dump(status_document(result), consoles.out_stream)
+    else:
+        render_status(result, consoles)
+    return 0 if result.healthy else EXIT_ATTENTION
+
+
+STATUS_HELP = """Check a registration's health; exit 8 when it needs attention.
+
+For federated-directory: the provisioning job's state (Active, Paused, Quarantine with its reason), its last cycle and counts, and the command that fixes what is wrong.
+
+Examples:
+
+  ssoctl azure status --portal federated-directory
+
+  ssoctl azure status --portal federated-directory --sandbox -o json
+"""
+
+
+@app.command("status", help=STATUS_HELP)
+def status(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    name: opt.Name = None,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.errors import UsageError
+
+        if portal.strip().lower() == "federated-directory":
+            return federated_directory_status(
+                deps, output=output, sandbox=sandbox, tenant=tenant, cloud=cloud
+            )
+        raise UsageError(
+            f"azure status for app registrations ({portal}) is not in this build yet",
+            hint="use `ssoctl azure status --portal federated-directory` for provisioning",
+        )
 
     run_guarded(output, body)

@@ -42,14 +42,16 @@ def reset_sandbox_tenant(deps: Deps) -> ResetResult:
 def _forget(deps: Deps, state: StateFile, reg: Registration, folder: Path, result: ResetResult) -> None:
     """Drop a sandbox registration: its stored secret (outside the sandbox folder) and its record."""
     held = reg.secret
-    if held and held.store != "none" and not held.store.startswith(f"env-file:{folder}"):
+    # A provisioning record (Federated Directory) keeps a portal token in its store instead.
+    location = held.store if held else (reg.provisioning or {}).get("store")
+    if location and location != "none" and not location.startswith(f"env-file:{folder}"):
         try:
-            store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)
+            store, _ = deps.open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
             if store is not None:
                 store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
         except StoreError as exc:
             result.warnings.append(
-                f"could not delete {reg.display_name}'s secret from {held.store}: {exc.message}"
+                f"could not delete {reg.display_name}'s secret from {location}: {exc.message}"
             )
     state.remove(reg)
     result.forgotten.append(reg.display_name)

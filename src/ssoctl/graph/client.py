@@ -2,7 +2,8 @@
 
 - `graph.transport`: the request core (per-thread SDK sessions, ssoctl's retries, raw JSON);
 - `graph.errors`: Graph's failures as ssoctl errors with hints;
-- `graph.applications`, `graph.consent`: the calls, one module per kind of Graph object.
+- `graph.applications`, `graph.consent`, `graph.synchronization`: the calls, one module per kind
+  of Graph object.
 
 Only graph/ imports msgraph-sdk; `deps.sdk_graph` imports this module when a command talks to Graph.
 """
@@ -23,13 +24,14 @@ from ssoctl.graph.auth import SIGN_IN_HINT, token_claims
 from ssoctl.graph.consent import ConsentCalls
 from ssoctl.graph.directory import DirectoryCalls
 from ssoctl.graph.errors import sign_in_failed
+from ssoctl.graph.synchronization import SynchronizationCalls
 from ssoctl.graph.transport import Call, encode_json, odata_key
 from ssoctl.ids import is_guid
 
 __all__ = ["SdkGraph", "encode_json", "odata_key"]
 
 
-class SdkGraph(ApplicationCalls, ConsentCalls, DirectoryCalls):
+class SdkGraph(ApplicationCalls, ConsentCalls, DirectoryCalls, SynchronizationCalls):
     """`GraphApi` over msgraph-sdk. Sync methods, safe to call from several threads at once."""
 
     _tenant: str | None = None
