@@ -327,3 +327,28 @@ def test_repeated_ctrl_c_still_records_every_finished_step(tmp_path: Path) -> No
     (password,) = graph.apps[PINGONE.unique_name]["passwordCredentials"]
     assert password["keyId"] == record.secret.key_id
     assert record.resources.get("servicePrincipal") == (graph.sps[grant_app_id(graph)]["id"],)
+
+
+@dataclass
+class CtrlCDuringApplicationGraph(ConsentGraph):
+    """Ctrl-C once while the application (a lone, inline step) is being written."""
+
+    def upsert_application(self, unique_name: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        import _thread
+
+        if not self.events:
+            _thread.interrupt_main()
+        return super().upsert_application(unique_name, body)
+
+
+def test_ctrl_c_finishes_the_step_under_way_starts_no_other_and_a_rerun_converges(tmp_path: Path) -> None:
+    graph, store = CtrlCDuringApplicationGraph(), FakeStore()
+    with pytest.raises(KeyboardInterrupt):
+        run_pingone(graph, store, tmp_path)
+    # The application was written and recorded; nothing after it started.
+    assert graph.events == ["application"]
+    (record,) = StateFile(tmp_path).all()
+    assert record.app_id == graph.apps[PINGONE.unique_name]["appId"] and record.secret is None
+    run_pingone(graph, store, tmp_path)
+    assert len(graph.apps[PINGONE.unique_name]["passwordCredentials"]) == 1 and len(store.saved) == 1
+    assert len(graph.grants) == 1 and len(graph.assignments) == 1

@@ -7,15 +7,20 @@ IDs it made, so a run that stops half way (an error, Ctrl-C) leaves a record the
 on: steps already done are then planned as unchanged.
 
 One step failing stops new steps from starting; the ones under way finish; then the first error is
-raised. A Ctrl-C waits for the steps under way (each finishes or takes itself back) and is raised
-again, so the caller exits 130 with a consistent tenant.
+raised. A Ctrl-C is noted rather than raised mid-step: the steps under way finish and are recorded,
+none starts after it, and then KeyboardInterrupt is raised, so the caller exits 130 with a
+consistent tenant and a true record.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
 
 from ssoctl.credentials import CredentialRef, IssuedSecret
 from ssoctl.graph.api import GraphApi
@@ -137,38 +142,38 @@ def _ready(pending: list[Step], running: dict[Future[None], Step]) -> list[Step]
     return [s for s in pending if not set(s.needs) & unfinished]
 
 
-def _record_through_interrupts(record: Callable[[Step], None], step: Step) -> bool:
-    """Record a finished step even if Ctrl-C arrives meanwhile (again and again, as `timeout -s
-    INT` sends it to the process and its group). True when an interrupt was held back.
-    A step that is done but not recorded would leave, say, a stored secret ssoctl does not know."""
-    interrupted = False
-    while True:
-        try:
-            record(step)
-            return interrupted
-        except KeyboardInterrupt:
-            interrupted = True
+class _CtrlC:
+    """Ctrl-C during apply is noted, not raised: the steps under way finish (and are recorded), no
+    new step starts, and then KeyboardInterrupt is raised for the caller to exit 130. Raising it at
+    whatever instant it arrives could land between a finished step and its record in state.json
+    (a stored secret ssoctl would not know). A third Ctrl-C gives up waiting and raises at once.
 
+    Only the main thread can own SIGINT; apply_plan run from a worker thread (`ssoctl apply`)
+    leaves interrupts to the main thread, which owns the whole run."""
 
-def _record_surely(record: Callable[[Step], None], step: Step) -> None:
-    """Record a finished step; an interrupt that came meanwhile is raised once it is recorded."""
-    if _record_through_interrupts(record, step):
-        raise KeyboardInterrupt
+    GIVE_UP_AFTER = 3
 
+    def __init__(self) -> None:
+        self.count = 0
+        self._previous: Any = None
 
-def _finish_running(running: dict[Future[None], Step], record: Callable[[Step], None]) -> None:
-    """After a Ctrl-C: wait for every step under way and record those that finished, however many
-    more Ctrl-Cs come meanwhile (the caller re-raises the first)."""
-    left = dict(running)
-    while left:
-        try:
-            done, _ = wait(left)
-        except KeyboardInterrupt:
-            continue
-        for future in done:
-            step = left.pop(future)
-            if future.exception() is None:
-                _record_through_interrupts(record, step)
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        if self.count >= self.GIVE_UP_AFTER:
+            raise KeyboardInterrupt
+
+    @property
+    def pressed(self) -> bool:
+        return self.count > 0
 
 
 def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], concurrency: int) -> None:
@@ -176,32 +181,34 @@ def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], c
     pending = list(steps)
     running: dict[Future[None], Step] = {}
     failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssoctl-apply") as pool:
-        try:
-            while pending or running:
-                ready = _ready(pending, running) if failure is None else []
-                if len(ready) == 1 and not running:
-                    step = ready[0]
-                    pending.remove(step)
-                    APPLY[step.resource](step, ctx)
-                    _record_surely(record, step)
-                    continue
-                for step in ready:
-                    pending.remove(step)
-                    running[pool.submit(APPLY[step.resource], step, ctx)] = step
-                if not running:
-                    break  # a failure stopped the rest
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    step = running.pop(future)
-                    error = future.exception()
-                    if error is not None:
-                        failure = failure or error
-                    else:
-                        _record_surely(record, step)
-        except BaseException:  # Ctrl-C while waiting: the steps under way finish, then stop
-            _finish_running(running, record)
-            raise
+    with (
+        _CtrlC() as ctrl_c,
+        ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssoctl-apply") as pool,
+    ):
+        while pending or running:
+            stopping = failure is not None or ctrl_c.pressed
+            ready = [] if stopping else _ready(pending, running)
+            if len(ready) == 1 and not running:
+                step = ready[0]
+                pending.remove(step)
+                APPLY[step.resource](step, ctx)
+                record(step)
+                continue
+            for step in ready:
+                pending.remove(step)
+                running[pool.submit(APPLY[step.resource], step, ctx)] = step
+            if not running:
+                break  # a failure or Ctrl-C stopped the rest
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    failure = failure or error
+                else:
+                    record(step)
+        if ctrl_c.pressed:
+            raise KeyboardInterrupt
     if failure is not None:
         raise failure
 
