@@ -261,3 +261,37 @@ def test_sandbox_reset_forgets_the_token(
     assert reset.exit_code == 0, reset.stderr
     assert keyring_backend.entries == {}
     assert FD not in (home / "state.json").read_text()
+
+
+def test_token_typed_at_a_hidden_prompt(
+    home: Path, directory: FakeFederatedDirectory, keyring_backend: MemoryKeyring
+) -> None:
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from ssoctl.cli import app
+    from ssoctl.deps import Deps
+    from ssoctl.sandbox import read_request_log
+
+    token = directory.issue_key()
+    prompts: list[str] = []
+
+    def ask_hidden(prompt: str) -> str:
+        prompts.append(prompt)
+        return token
+
+    deps = Deps(
+        env={**os.environ},
+        clock=lambda: datetime.now(UTC),
+        sleep=lambda _: None,
+        stdin_is_terminal=lambda: True,
+        ask_hidden=ask_hidden,
+    )
+    args = ["azure", "provision", "--portal", FD, "--sandbox", "--fd-base-url", directory.url]
+    result = CliRunner().invoke(app, args, obj=deps, input="y\n")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert prompts == ["Federated Directory directory key access token (not shown): "]
+    assert token not in result.stdout + result.stderr
+    assert token in keyring_backend.entries.values()
+    assert any(r["method"] == "POST" and r["path"].endswith("/start") for r in read_request_log(home))

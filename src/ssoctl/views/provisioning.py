@@ -171,8 +171,11 @@ def render_status(result: ProvisionStatus, consoles: Consoles) -> None:
 def status_document(result: ProvisionStatus) -> dict[str, Any]:
     return {
         "portal": fd.NAME,
+        "name": fd.ENTERPRISE_APP,
         "tenantId": result.tenant_id,
         "appId": result.app.app_id if result.app else None,
+        "changes": [],  # INTERFACE.md's status shape: provisioning has no app registration to drift
+        "secrets": [],  # ... and no client secret: the token's health is the job's status
         "servicePrincipalId": result.app.id if result.app else None,
         "jobId": result.job_id or None,
         "healthy": result.healthy,
