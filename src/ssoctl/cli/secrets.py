@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from ssoctl.cli import options as opt
@@ -49,5 +53,96 @@ def reveal(
         else:
             consoles.write(creds.client_secret.reveal() + "\n")
         return 0
+
+    run_guarded(output, body)
+
+
+STATUS_HELP = """Show when every client secret and certificate ssoctl manages expires, live from Microsoft Graph.
+
+Each credential: app, portal, expiry, days left, the store that holds it, and its status: [green]ok[/], [yellow]expiring[/] (within --within days), [red]expired[/], or [magenta]orphan[/] (made by ssoctl, held by no store). Secrets with no end date or a lifetime over two years are flagged. Exit 8 when anything expires within the window or has expired (for cron and CI), 0 otherwise.
+
+Examples:
+
+  ssoctl secrets status --sandbox
+
+  ssoctl secrets status --within 45 --ics ~/secrets.ics
+
+  ssoctl secrets status --all -o json
+
+  SSOCTL_NOTIFY_URL=https://hooks.slack.com/services/… ssoctl secrets status   # posts only when something needs attention
+"""
+
+
+@app.command("status", help=STATUS_HELP)
+def status(
+    ctx: typer.Context,
+    within: Annotated[int, typer.Option("--within", metavar="DAYS", help="Attention window in days.")] = 30,
+    all_apps: Annotated[
+        bool,
+        typer.Option("--all", metavar="", help="Every app registration in the tenant, not only ssoctl's."),
+    ] = False,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Also write a calendar: one event per credential at its expiry, with an alarm ahead.",
+            show_default=False,
+        ),
+    ] = None,
+    alarm_days: Annotated[
+        int,
+        typer.Option("--alarm-days", metavar="DAYS", help="How long before expiry the --ics alarm rings."),
+    ] = 14,
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            metavar="URL",
+            envvar="SSOCTL_NOTIFY_URL",
+            help="Post the summary to a Slack/Teams incoming webhook when something needs attention "
+            "(https; the URL is never printed). \\[env: SSOCTL_NOTIFY_URL]",
+            show_default=False,
+            show_envvar=False,
+        ),
+    ] = None,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.secrets_status import StatusOptions, run_status
+        from ssoctl.commands.secrets_status import notify as post_summary
+
+        options = StatusOptions(
+            within=within,
+            all_apps=all_apps,
+            ics=Path(os.path.abspath(os.path.expanduser(str(ics)))) if ics else None,
+            alarm_days=alarm_days,
+            notify=notify,
+            sandbox=sandbox,
+            tenant=tenant,
+            cloud=cloud,
+        )
+        report = run_status(options, deps)
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.commands.secrets_status import status_document, status_json
+
+            post_summary(report, notify)
+            consoles.write(status_json(status_document(report)))
+        else:
+            from ssoctl.views.timeline import render_status
+
+            render_status(report, consoles)
+            if report.calendar:
+                consoles.note(f"calendar written to {report.calendar}")
+            post_summary(report, notify)
+            if report.notified:
+                consoles.note("summary posted to the --notify webhook")
+        return report.exit_code
 
     run_guarded(output, body)

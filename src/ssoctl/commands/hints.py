@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ssoctl.spec import slug
+from ssoctl.state import Registration
 
 DEFAULT_STORE = "keyring"
 # Verbs whose hint names --store: they write a secret, and without --store would use the keyring
@@ -62,3 +63,32 @@ def hint_store(location: str | None, home: Path) -> str | None:
     if location == f"env-file:{sandbox_credentials_path(home)}":
         return None
     return location
+
+
+def registration_command(
+    verb: str,
+    reg: Registration,
+    *,
+    sandbox: bool,
+    home: Path,
+    name_tenant: bool = True,
+) -> str:
+    """`verb` for a registration ssoctl recorded, e.g. the rotate command of a reminder.
+
+    `name_tenant`: give `--tenant` for a real tenant (reminders, calendar events and status lines
+    are read later, when the signed-in default may be another tenant).
+    """
+    store = hint_store(reg.secret.store, home) if reg.secret else None
+    return command_for(
+        verb,
+        reg.portal,
+        name=reg.display_name,
+        sandbox=sandbox,
+        tenant=reg.tenant_id if name_tenant and not sandbox else None,
+        store=store,
+    )
+
+
+def rotate_command(reg: Registration, *, sandbox: bool, home: Path) -> str:
+    """The exact `secrets rotate` that replaces this registration's secret where it is kept."""
+    return registration_command("secrets rotate", reg, sandbox=sandbox, home=home)

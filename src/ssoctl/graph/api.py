@@ -33,6 +33,10 @@ APPLICATION_SELECT = (
     "groupMembershipClaims",
     "passwordCredentials",
 )
+# What `list_applications` selects for credential health (`secrets status`): no more than needed.
+CREDENTIAL_SELECT = ("id", "appId", "displayName", "passwordCredentials", "keyCredentials")
+# Graph takes at most 15 values in one `in (…)` clause of a directory-object $filter.
+FILTER_IN_MAX = 15
 # What `list_service_principals` selects: enough to find an app's and an API's service principal.
 SERVICE_PRINCIPAL_SELECT = ("id", "appId", "displayName")
 
@@ -122,6 +126,16 @@ class GraphApi(Protocol):
 
     def authorization_policy(self) -> JSON | None:
         """`GET /policies/authorizationPolicy`; None if the identity may not read it."""
+        ...
+
+    def list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None = None) -> list[JSON]:
+        """`GET /applications?$select=…`: those with these appIds (`$filter=appId in (…)`,
+        FILTER_IN_MAX to a request), or with None every application of the tenant
+        (`$top=999`, every `@odata.nextLink`)."""
+        ...
+
+    def delete_application(self, object_id: str) -> None:
+        """`DELETE /applications/{id}`; one that is already gone is not an error."""
         ...
 
     def close(self) -> None:

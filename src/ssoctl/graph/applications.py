@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import json
 import warnings
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from kiota_abstractions.method import Method
@@ -21,16 +23,20 @@ with warnings.catch_warnings():
         "msgraph.generated.applications.item.remove_password.remove_password_request_builder",
     ):
         importlib.import_module(_module)
+    from msgraph.generated.applications.applications_request_builder import ApplicationsRequestBuilder
     from msgraph.generated.applications_with_unique_name.applications_with_unique_name_request_builder import (
         ApplicationsWithUniqueNameRequestBuilder,
     )
 
 from ssoctl.credentials import IssuedSecret, Secret
-from ssoctl.graph.api import APPLICATION_SELECT, JSON
+from ssoctl.graph.api import APPLICATION_SELECT, FILTER_IN_MAX, JSON
 from ssoctl.graph.errors import password_already_gone
 from ssoctl.graph.mapping import graph_datetime, parse_graph_datetime
 from ssoctl.graph.retry import GraphOutcomeUnknown
-from ssoctl.graph.transport import Call, GraphTransport, odata_key
+from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
+
+ALL_PAGE_SIZE = 999  # Graph's largest page for /applications: fewest requests for a whole tenant
+ALL_PAGE_LIMIT = 1000  # pages: a bound for a runaway nextLink loop, ~a million applications
 
 
 class ApplicationCalls(GraphTransport):
@@ -92,6 +98,33 @@ class ApplicationCalls(GraphTransport):
                 {"keyId": key_id},
             ),
         )
+
+    def list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None = None) -> list[JSON]:
+        builder = self._client.applications
+        params = ApplicationsRequestBuilder.ApplicationsRequestBuilderGetQueryParameters
+        if app_ids is None:
+            query = params(select=list(select), top=ALL_PAGE_SIZE)
+            return self._list(
+                "reading the tenant's applications",
+                lambda: self._get_info(builder, query),
+                limit=ALL_PAGE_LIMIT,
+            )
+        found: list[JSON] = []
+        ids = list(dict.fromkeys(app_ids))
+        for start in range(0, len(ids), FILTER_IN_MAX):
+            chunk = ",".join(odata_string(a) for a in ids[start : start + FILTER_IN_MAX])
+            query = params(select=list(select), filter=f"appId in ({chunk})", top=FILTER_IN_MAX)
+            found += self._list("reading applications", partial(self._get_info, builder, query))
+        return found
+
+    def delete_application(self, object_id: str) -> None:
+        call = Call(
+            f"deleting application {object_id}",
+            expect_body=False,
+            by_object_id=True,
+            accept=lambda f: f.status == 404,
+        )
+        self._call(call, lambda: self._delete_info(self._client.applications.by_application_id(object_id)))
 
 
 def _issued_secret(raw: bytes | None, display_name: str, end: datetime, what: str) -> IssuedSecret:

@@ -169,7 +169,7 @@ class Dispatcher:
         # A refusal caused by replication lag leaves the with-block normally, so the hit it used
         # up is saved, and is raised after it.
         refusal: ge.GraphFault
-        with self.store.transaction() as state:
+        with self.store.transaction(read_only=method in ("GET", "HEAD")) as state:
             principal = authenticate(headers, state["tenantId"], now=now.timestamp())
             route, params = self.router.resolve(method, resource)
             require(principal, route.permissions)

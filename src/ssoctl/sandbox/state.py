@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ssoctl.sandbox.auth import tenant_domain
-from ssoctl.sandbox.seed import upgrade
+from ssoctl.sandbox.seed import COLLECTIONS, upgrade
 
 STATE_VERSION = 1
 TENANT_FILE = "tenant.json"
@@ -88,34 +88,64 @@ class TenantStore:
         self.tenant_path = self.dir / TENANT_FILE
         self.log_path = self.dir / LOG_FILE
         self.lock_path = self.dir / LOCK_FILE
+        # The parsed document and the file it came from (mtime, size, inode): a tenant with
+        # thousands of applications is tens of MB, too slow to parse again for every page.
+        self._cached: tuple[tuple[int, int, int], JSON] | None = None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[JSON]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[JSON]:
         """Yield the tenant document under an exclusive lock; save it if the caller changed it.
 
         The document is created on first use, and one written by an older ssoctl is brought up
         to date (seed.upgrade: new collections, Microsoft Graph's service principal) and saved
         with the first change. A caller that raises leaves the file untouched.
+
+        `read_only` (a GET): the caller changes at most the small bookkeeping (replication
+        counters), never the object collections, so only that part is compared to decide on a
+        save. Comparing a large tenant whole costs more than serving a page of it.
         """
         _ensure_dir(self.dir)
         lock_fd = _open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            state = self._load()
-            before = json.dumps(state, sort_keys=True) if state is not None else None
+            state = self._load_cached()
+            fingerprint = _bookkeeping if read_only else _whole
+            before = fingerprint(state) if state is not None else None
             if state is None:
                 state = new_tenant()
             upgrade(state)
-            yield state
-            if json.dumps(state, sort_keys=True) != before:
+            try:
+                yield state
+            except BaseException:
+                self._cached = None  # the caller may have changed it half-way: read the file again
+                raise
+            if fingerprint(state) != before:
                 self._save(state)
+                self._cached = (self._signature(), state) if self.tenant_path.exists() else None
         finally:
             fcntl.flock(lock_fd, fcntl.LOCK_UN)
             os.close(lock_fd)
 
+    def _signature(self) -> tuple[int, int, int]:
+        info = self.tenant_path.stat()
+        return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+    def _load_cached(self) -> JSON | None:
+        """The document, parsed again only when the file changed since this store last saw it."""
+        try:
+            signature = self._signature()
+        except FileNotFoundError:
+            self._cached = None
+            return None
+        if self._cached is not None and self._cached[0] == signature:
+            return self._cached[1]
+        state = self._load()
+        self._cached = (signature, state) if state is not None else None
+        return state
+
     def tenant_id(self) -> str:
         """The tenant's id, creating the tenant if this home has none yet."""
-        with self.transaction() as state:
+        with self.transaction(read_only=True) as state:
             return str(state["tenantId"])
 
     def existing_tenant_id(self) -> str | None:
@@ -165,6 +195,16 @@ class TenantStore:
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _whole(state: JSON) -> str:
+    return json.dumps(state, sort_keys=True)
+
+
+def _bookkeeping(state: JSON) -> str:
+    """Everything but the object collections (and which collections exist)."""
+    light = {k: v for k, v in state.items() if k not in COLLECTIONS}
+    return json.dumps([sorted(state), light], sort_keys=True)
 
 
 def reset(home: Path) -> None:

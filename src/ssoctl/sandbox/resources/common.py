@@ -122,10 +122,21 @@ def path_object_id(segment: Segment) -> str:
     return value.lower()
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars), several times faster than copy.deepcopy:
+    a page of 999 applications is copied per request, so a response never shares objects with
+    the tenant document that a later request changes."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def readable(entity: JSON) -> JSON:
     """What a read returns: key material of keyCredentials is null unless selected (application-get,
     serviceprincipal-get)."""
-    shown = copy.deepcopy(entity)
+    shown: JSON = json_copy(entity)
     for cred in shown.get("keyCredentials") or []:
         cred["key"] = None
     return shown
@@ -253,7 +264,9 @@ def page(
     projection = f"({','.join(query.select)})" if query.select else ""
     body: JSON = {
         "@odata.context": f"{ctx.base_url}/$metadata#{context}{projection}",
-        "value": [project(shown(item), query.select, known) for item in items[start : start + top]],
+        # Project first: with $select, only the selected properties are copied (a page of 999
+        # whole applications is mostly properties nobody asked for).
+        "value": [shown(project(item, query.select, known)) for item in items[start : start + top]],
     }
     if start + top < len(items):
         params = []

@@ -1,0 +1,66 @@
+"""`secrets status --notify URL`: post the summary to a Slack- or Teams-style incoming webhook.
+
+Both accept `{"text": "…"}` as JSON over HTTPS. The URL is a secret (whoever has it can post to the
+channel), so it is never printed: not in output, not in errors (they say "the --notify webhook").
+Only https is accepted, except plain http to a loopback host (a local relay, or a test).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from ssoctl.errors import SsoctlError, UsageError
+
+TIMEOUT = 10.0  # seconds: a webhook answers at once or not at all
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_webhook(url: str) -> None:
+    """Bad input before any request; the message never repeats the URL."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    if parts is None or not host:
+        raise UsageError("--notify is not a URL", hint="give the channel's incoming webhook URL (https://…)")
+    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(host)):
+        return
+    raise UsageError(
+        "--notify needs an https:// URL (plain http only to a loopback host)",
+        hint="copy the webhook URL from the channel's incoming-webhook settings",
+    )
+
+
+def post_text(url: str, text: str) -> None:
+    """POST `{"text": text}`; any failure is an error that names the webhook, never its URL."""
+    body = json.dumps({"text": text}).encode("utf-8")
+    request = urllib.request.Request(
+        url.strip(), data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise SsoctlError(
+            f"the --notify webhook refused the summary (HTTP {exc.code})",
+            hint='check that the webhook still exists and accepts JSON {"text": …}',
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SsoctlError(
+            f"could not reach the --notify webhook ({type(reason).__name__})",
+            hint="check the network, or run again later (the status above is complete)",
+        ) from None
