@@ -40,7 +40,10 @@ def test_register_help_shows_every_option_with_metavar_default_and_required() ->
         "--sandbox",
     ):
         assert option in text, option
-    assert "[required]" in text and "[default: 180]" in text and "[env: AZURE_TENANT_ID]" in text
+    # --portal is optional since --portal-file can name the profile instead; reveal still requires it.
+    assert "[required]" in help_of("secrets", "reveal")
+    assert "--portal-file" in text and "--permission" in text and "--okta-org" in text
+    assert "[default: 180]" in text and "[env: AZURE_TENANT_ID]" in text
     assert "PORTAL" in text and "DAYS" in text and "<bool>" not in text
 
 

@@ -65,6 +65,60 @@ class OptionalClaim:
             )
 
 
+@dataclass(frozen=True, order=True)
+class PermissionName:
+    """A permission as people write it, `Microsoft Graph/User.Read`: the API (its service
+    principal's display name or appId) and the permission's value. Graph needs ids, so a name
+    ssoctl does not know by heart is resolved through the API's service principal at register."""
+
+    api: str
+    value: str
+    type: str = "Scope"  # "Scope" (delegated) or "Role" (application)
+
+    def __str__(self) -> str:
+        return f"{self.api}/{self.value}" + (" (application)" if self.type == "Role" else "")
+
+
+_PERMISSION = re.compile(r"^(?P<api>[^/]+)/(?P<value>[^\s/()]+)\s*(?:\((?P<kind>[A-Za-z]+)\))?$")
+
+
+def parse_permission(text: str) -> PermissionName:
+    """`Microsoft Graph/User.Read`, `Microsoft Graph/Group.Read.All (application)`; else UsageError."""
+    match = _PERMISSION.match(text.strip())
+    kind = (match.group("kind") or "delegated").lower() if match else ""
+    if not match or kind not in ("delegated", "application"):
+        raise UsageError(
+            f"permission {text!r} is not API/VALUE",
+            hint="write it as 'Microsoft Graph/User.Read', or 'Microsoft Graph/Group.Read.All (application)'",
+        )
+    return PermissionName(
+        match.group("api").strip(), match.group("value"), "Role" if kind == "application" else "Scope"
+    )
+
+
+def parse_optional_claim(text: str) -> OptionalClaim:
+    """`idToken:upn` (token type, then the claim name)."""
+    token, sep, name = text.strip().partition(":")
+    by_lower = {t.lower(): t for t in TOKEN_TYPES}
+    if not sep or not name.strip() or token.strip().lower() not in by_lower:
+        raise UsageError(
+            f"optional claim {text!r} is not TOKEN:CLAIM",
+            hint=f"TOKEN is one of {', '.join(TOKEN_TYPES)}, e.g. idToken:upn or saml2Token:upn",
+        )
+    return OptionalClaim(token=by_lower[token.strip().lower()], name=name.strip())
+
+
+def sign_in_audience(text: str) -> str:
+    """Graph's signInAudience from its name (any case)."""
+    by_lower = {a.lower(): a for a in SIGN_IN_AUDIENCES}
+    try:
+        return by_lower[text.strip().lower()]
+    except KeyError:
+        raise UsageError(
+            f"audience {text!r} is not known", hint=f"use one of: {', '.join(SIGN_IN_AUDIENCES)}"
+        ) from None
+
+
 # Entra's "Redirect URI (reply URL) restrictions": characters it refuses, and the only hosts
 # plain http is allowed for ("The IPv6 loopback address ([::1]) is not currently supported").
 REDIRECT_URI_FORBIDDEN_CHARS = "!$'(),;"
@@ -108,6 +162,21 @@ def check_redirect_uri(uri: str) -> str:
     return uri
 
 
+def check_identifier_uri(uri: str) -> str:
+    """Entra's application ID URI shape: `scheme://…` or `urn:…`, no trailing slash or spaces."""
+    if (
+        ("://" not in uri and not uri.startswith("urn:"))
+        or uri.endswith("/")
+        or any(c.isspace() for c in uri)
+        or len(uri) > 255
+    ):
+        raise UsageError(
+            f"identifier URI {uri!r} is not valid",
+            hint="use e.g. api://{appId} or https://contoso.com/app (no trailing slash, no spaces)",
+        )
+    return uri
+
+
 def check_secret_days(days: int) -> int:
     if not SECRET_DAYS_MIN <= days <= SECRET_DAYS_MAX:
         raise UsageError(
@@ -147,6 +216,18 @@ class AppSpec:
     group_membership_claims: str | None = None  # None: ssoctl leaves the setting alone
     secret_days: int = SECRET_DAYS_DEFAULT
     admin_consent: bool = False  # "Grant admin consent": service principal, grants, assignments
+    identifier_uri: str = ""  # overrides expose_api's api://{appId}; "{appId}" is filled in
+    unresolved: tuple[PermissionName, ...] = ()  # by name: resolved through the API's service principal
+
+    @property
+    def identifier_uri_template(self) -> str:
+        """The application ID URI to set, `{appId}` not yet filled in ("" for none)."""
+        return self.identifier_uri or ("api://{appId}" if self.expose_api else "")
+
+    def identifier_uris(self, app_id: str | None) -> tuple[str, ...]:
+        """identifierUris for an app with this appId (`{appId}` kept while it is unknown)."""
+        template = self.identifier_uri_template
+        return (template.replace("{appId}", app_id or "{appId}"),) if template else ()
 
     def __post_init__(self) -> None:
         name = self.display_name.strip()
@@ -180,7 +261,10 @@ class AppSpec:
                     f"delegated permission(s) {', '.join(unnamed)} need a name to be consented",
                     hint="give each delegated permission its value, e.g. User.Read",
                 )
+        if self.identifier_uri:
+            check_identifier_uri(self.identifier_uri)
         object.__setattr__(self, "redirect_uris", tuple(dict.fromkeys(self.redirect_uris)))
+        object.__setattr__(self, "unresolved", tuple(sorted(set(self.unresolved))))
         object.__setattr__(self, "optional_claims", tuple(sorted(set(self.optional_claims))))
         object.__setattr__(self, "permissions", tuple(sorted(set(self.permissions))))
 

@@ -25,13 +25,20 @@ Examples:
   ssoctl azure register --portal emnify --plan
 
   ssoctl azure register --portal emnify --store env-file:./emnify.env --yes -o json
+
+  ssoctl azure register --portal generic-oidc --name Wiki --redirect-uri https://wiki.example.com/cb --permission "Microsoft Graph/User.Read" --optional-claim idToken:upn --yes
+
+  ssoctl azure register --portal-file ./my-portal.toml --plan
+
+Profile settings (--audience, --permission, --optional-claim, --implicit-*, --identifier-uri, --admin-consent) override or add to the portal profile's; `generic-oidc` starts almost empty so they describe the whole app.
 """
 
 
 @app.command("register", help=REGISTER_HELP)
 def register(
     ctx: typer.Context,
-    portal: opt.Portal,
+    portal: opt.PortalOrFile = None,
+    portal_file: opt.PortalFile = None,
     name: opt.Name = None,
     redirect_uri: Annotated[
         list[str] | None,
@@ -46,10 +53,86 @@ def register(
         str | None,
         typer.Option(
             "--group-claims",
-            metavar="security|all",
-            help="Emit group claims: security or all.",
+            metavar="security|all|none",
+            help="Emit group claims: security, all, none, applicationgroup or directoryrole.",
             show_default=False,
             autocompletion=opt.complete_group_claims,
+        ),
+    ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            "--audience",
+            metavar="AUDIENCE",
+            help="signInAudience: AzureADMyOrg, AzureADMultipleOrgs, AzureADandPersonalMicrosoftAccount or PersonalMicrosoftAccount.",
+            show_default=False,
+        ),
+    ] = None,
+    tenant_only: Annotated[
+        bool,
+        typer.Option(
+            "--tenant-only", metavar="", help="Only accounts of this tenant (signInAudience AzureADMyOrg)."
+        ),
+    ] = False,
+    permission: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--permission",
+            metavar="API/NAME",
+            help="A permission to request (repeatable), resolved through the API's service principal: "
+            "'Microsoft Graph/User.Read', 'Microsoft Graph/Group.Read.All (application)'.",
+            show_default=False,
+        ),
+    ] = None,
+    optional_claim: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--optional-claim",
+            metavar="TOKEN:CLAIM",
+            help="An optional claim (repeatable): idToken:upn, accessToken:groups, saml2Token:upn.",
+            show_default=False,
+        ),
+    ] = None,
+    implicit_id_tokens: Annotated[
+        bool | None,
+        typer.Option(
+            "--implicit-id-tokens/--no-implicit-id-tokens",
+            help="Issue ID tokens from the authorization endpoint (implicit/hybrid flow).",
+            show_default=False,
+        ),
+    ] = None,
+    implicit_access_tokens: Annotated[
+        bool | None,
+        typer.Option(
+            "--implicit-access-tokens/--no-implicit-access-tokens",
+            help="Issue access tokens from the authorization endpoint (implicit flow).",
+            show_default=False,
+        ),
+    ] = None,
+    identifier_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--identifier-uri",
+            metavar="URI",
+            help="Application ID URI, e.g. api://{appId} ({appId} is filled in); '' removes the profile's.",
+            show_default=False,
+        ),
+    ] = None,
+    admin_consent: Annotated[
+        bool | None,
+        typer.Option(
+            "--admin-consent/--no-admin-consent",
+            help="Grant the permissions tenant-wide, as 'Grant admin consent' does.",
+            show_default=False,
+        ),
+    ] = None,
+    okta_org: Annotated[
+        str | None,
+        typer.Option(
+            "--okta-org",
+            metavar="URL",
+            help="Your Okta org's base URL, e.g. https://acme.okta.com (portal okta).",
+            show_default=False,
         ),
     ] = None,
     secret_days: Annotated[
@@ -92,17 +175,39 @@ def register(
         return
 
     def body() -> int:
+        from pathlib import Path
+
         from ssoctl.commands.register import RegisterOptions, run_register
         from ssoctl.errors import UsageError
 
-        claims = {"security": "SecurityGroup", "all": "All"}
+        claims = {
+            "security": "SecurityGroup",
+            "securitygroup": "SecurityGroup",
+            "all": "All",
+            "none": "None",
+            "applicationgroup": "ApplicationGroup",
+            "directoryrole": "DirectoryRole",
+        }
         if group_claims is not None and group_claims.lower() not in claims:
-            raise UsageError(f"--group-claims {group_claims!r} is not known", hint="use security or all")
+            raise UsageError(
+                f"--group-claims {group_claims!r} is not known",
+                hint="use security, all, none, applicationgroup or directoryrole",
+            )
         options = RegisterOptions(
             portal=portal,
+            portal_file=Path(portal_file).expanduser() if portal_file else None,
             name=name,
             redirect_uris=tuple(redirect_uri or ()),
             group_claims=claims[group_claims.lower()] if group_claims else None,
+            audience=audience,
+            tenant_only=tenant_only,
+            permissions=tuple(permission or ()),
+            optional_claims=tuple(optional_claim or ()),
+            implicit_id_tokens=opt.tri_state(ctx, "implicit_id_tokens", implicit_id_tokens),
+            implicit_access_tokens=opt.tri_state(ctx, "implicit_access_tokens", implicit_access_tokens),
+            identifier_uri=identifier_uri,
+            admin_consent=opt.tri_state(ctx, "admin_consent", admin_consent),
+            okta_org=okta_org,
             secret_days=secret_days,
             store=store,
             plan_only=plan,

@@ -90,6 +90,26 @@ Portal = Annotated[
         autocompletion=complete_portal,
     ),
 ]
+PortalOrFile = Annotated[
+    str | None,
+    typer.Option(
+        "--portal",
+        "-p",
+        metavar="PORTAL",
+        help="Portal profile, e.g. emnify (see `ssoctl portals list`); or give --portal-file.",
+        show_default=False,
+        autocompletion=complete_portal,
+    ),
+]
+PortalFile = Annotated[
+    str | None,
+    typer.Option(
+        "--portal-file",
+        metavar="PATH",
+        help="A portal profile in TOML (format: `ssoctl portals show emnify --as-toml`).",
+        show_default=False,
+    ),
+]
 Name = Annotated[
     str | None,
     typer.Option(
@@ -99,6 +119,12 @@ Name = Annotated[
         show_default=False,
     ),
 ]
+
+
+def tri_state(ctx: typer.Context, name: str, value: bool | None) -> bool | None:
+    """A `--x/--no-x` flag as None when it was not given (the help machinery defaults flags to False)."""
+    source = ctx.get_parameter_source(name)
+    return None if source is None or source.name == "DEFAULT" else value
 
 
 def deps_from(ctx: typer.Context) -> Deps:

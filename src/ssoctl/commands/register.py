@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import secrets as random_tokens
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from ssoctl.apply import ApplyResult, apply_plan, used_now
@@ -20,11 +21,18 @@ from ssoctl.errors import StoreError, UsageError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
-from ssoctl.portals import NextStepContext, Portal, PortalOptions, get_portal
+from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal
 from ssoctl.preflight import assess, needs_of, preflight
 from ssoctl.resources import read_current
+from ssoctl.resources.permission_names import resolve as resolve_permission_names
 from ssoctl.secrets import Reminder, due_reminders
-from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec
+from ssoctl.spec import (
+    SECRET_DAYS_DEFAULT,
+    AppSpec,
+    parse_optional_claim,
+    parse_permission,
+    sign_in_audience,
+)
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
@@ -37,10 +45,23 @@ from .store_rule import choose_store
 
 @dataclass(frozen=True)
 class RegisterOptions:
-    portal: str
+    """`azure register`'s options. The profile settings (audience … admin_consent) override the
+    portal profile's; None means "as the profile says"."""
+
+    portal: str | None
     name: str | None = None
     redirect_uris: tuple[str, ...] = ()
     group_claims: str | None = None
+    portal_file: Path | None = None
+    audience: str | None = None
+    implicit_access_tokens: bool | None = None
+    implicit_id_tokens: bool | None = None
+    optional_claims: tuple[str, ...] = ()  # TOKEN:CLAIM, e.g. idToken:upn
+    permissions: tuple[str, ...] = ()  # API/VALUE [(application)], e.g. Microsoft Graph/User.Read
+    identifier_uri: str | None = None
+    admin_consent: bool | None = None
+    okta_org: str | None = None
+    tenant_only: bool = False
     secret_days: int = SECRET_DAYS_DEFAULT
     store: str | None = None
     plan_only: bool = False
@@ -151,16 +172,28 @@ def _read_and_plan(
     )
 
 
-def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
-    portal = get_portal(opts.portal)
-    spec = portal.build_spec(
-        PortalOptions(
-            display_name=opts.name,
-            redirect_uris=opts.redirect_uris,
-            secret_days=opts.secret_days,
-            group_claims=opts.group_claims,
-        )
+def portal_options(opts: RegisterOptions) -> PortalOptions:
+    """The flags as PortalOptions, each parsed (bad input → UsageError before any request)."""
+    return PortalOptions(
+        display_name=opts.name,
+        redirect_uris=opts.redirect_uris,
+        secret_days=opts.secret_days,
+        group_claims=opts.group_claims,
+        sign_in_audience=sign_in_audience(opts.audience) if opts.audience else None,
+        implicit_access_tokens=opts.implicit_access_tokens,
+        implicit_id_tokens=opts.implicit_id_tokens,
+        optional_claims=tuple(parse_optional_claim(c) for c in opts.optional_claims),
+        permissions=tuple(parse_permission(p) for p in opts.permissions),
+        identifier_uri=opts.identifier_uri,
+        admin_consent=opts.admin_consent,
+        okta_org=opts.okta_org,
+        tenant_only=opts.tenant_only,
     )
+
+
+def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
+    portal = find_portal(opts.portal, home=deps.home, portal_file=opts.portal_file)
+    spec = portal.build_spec(portal_options(opts))
     if opts.store is not None:
         parse_store(opts.store)  # bad input stops here, before any request
     state = StateFile(deps.home, sleep=deps.sleep)
@@ -180,6 +213,7 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         if notice:
             ui.notice(notice)
+        spec = resolve_permission_names(spec, session.graph)
         ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
         # Before anything in the tenant changes (and for --plan too, so it tells the truth).
         state.preflight()

@@ -6,7 +6,7 @@ from ssoctl.credentials import CredentialRef, Credentials
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
 from ssoctl.ids import is_guid
-from ssoctl.portals import get_portal
+from ssoctl.portals import find_portal
 from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
@@ -17,7 +17,7 @@ from .hints import command_for, hint_store
 def reveal_secret(
     deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool
 ) -> tuple[Registration, Credentials]:
-    profile = get_portal(portal)
+    profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home)
     in_sandbox = deps.sandbox_requested(sandbox)
     register = command_for(

@@ -39,6 +39,8 @@ CREDENTIAL_SELECT = ("id", "appId", "displayName", "passwordCredentials", "keyCr
 FILTER_IN_MAX = 15
 # What `list_service_principals` selects: enough to find an app's and an API's service principal.
 SERVICE_PRINCIPAL_SELECT = ("id", "appId", "displayName")
+# What resolving `Microsoft Graph/User.Read` needs from the API's service principal.
+API_SERVICE_PRINCIPAL_SELECT = ("id", "appId", "displayName", "appRoles", "oauth2PermissionScopes")
 
 
 class GraphApi(Protocol):
@@ -77,6 +79,11 @@ class GraphApi(Protocol):
 
         One request finds both the app's own service principal and the APIs it needs consent for.
         """
+        ...
+
+    def find_api_service_principals(self, apis: Sequence[str]) -> list[JSON]:
+        """The service principals of APIs named by displayName or appId, with their published
+        permissions (`appRoles`, `oauth2PermissionScopes`): at most one request per kind of key."""
         ...
 
     def upsert_service_principal(self, app_id: str, body: JSON) -> JSON | None:

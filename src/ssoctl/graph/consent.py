@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kiota_abstractions.method import Method
+from kiota_abstractions.request_information import RequestInformation
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -27,9 +28,10 @@ with warnings.catch_warnings():
         ServicePrincipalsRequestBuilder,
     )
 
-from ssoctl.graph.api import JSON, SERVICE_PRINCIPAL_SELECT
+from ssoctl.graph.api import API_SERVICE_PRINCIPAL_SELECT, JSON, SERVICE_PRINCIPAL_SELECT
 from ssoctl.graph.errors import HINT_403_CONSENT, HINT_403_READ_CONSENT
 from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
+from ssoctl.ids import is_guid
 
 
 class ConsentCalls(GraphTransport):
@@ -43,6 +45,24 @@ class ConsentCalls(GraphTransport):
         return self._list(
             "reading service principals", lambda: self._get_info(self._client.service_principals, query)
         )
+
+    def find_api_service_principals(self, apis: Sequence[str]) -> list[JSON]:
+        if not apis:
+            return []
+        ids = [a for a in apis if is_guid(a)]
+        names = [a for a in apis if not is_guid(a)]
+        clauses = [f"appId in ({','.join(odata_string(a) for a in ids)})"] if ids else []
+        clauses += [f"displayName in ({','.join(odata_string(n) for n in names)})"] if names else []
+        found: list[JSON] = []
+        for clause in clauses:  # one filter cannot mix `in` on two properties with `or` everywhere
+            found += self._list("reading the APIs' permissions", self._api_query(clause))
+        return found
+
+    def _api_query(self, clause: str) -> Callable[[], RequestInformation]:
+        query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(
+            filter=clause, select=list(API_SERVICE_PRINCIPAL_SELECT)
+        )
+        return lambda: self._get_info(self._client.service_principals, query)
 
     def upsert_service_principal(self, app_id: str, body: JSON) -> JSON | None:
         builder = self._client.service_principals_with_app_id(odata_key(app_id))

@@ -26,9 +26,11 @@ def identifier_uri(app_id: str) -> str:
 def application_body(spec: AppSpec, app_id: str | None) -> JSON:
     """The full desired application as Graph JSON. Collections are sent whole (PATCH replaces them).
 
-    `identifierUris` needs the appId, which a new app only gets on creation; then it is omitted
-    here and set by a second PATCH.
+    `identifierUris` usually needs the appId, which a new app only gets on creation; then it is
+    omitted here and set by a second PATCH. Permissions still named, not resolved, are an error.
     """
+    if spec.unresolved:
+        raise ValueError(f"permissions not resolved to ids yet: {', '.join(map(str, spec.unresolved))}")
     claims: dict[str, list[JSON]] = {token: [] for token in TOKEN_TYPES}
     for claim in spec.optional_claims:
         claims[claim.token].append(
@@ -59,8 +61,9 @@ def application_body(spec: AppSpec, app_id: str | None) -> JSON:
     }
     if spec.group_membership_claims is not None:
         body["groupMembershipClaims"] = spec.group_membership_claims
-    if spec.expose_api and app_id:
-        body["identifierUris"] = [identifier_uri(app_id)]
+    template = spec.identifier_uri_template
+    if template and (app_id or "{appId}" not in template):
+        body["identifierUris"] = list(spec.identifier_uris(app_id))
     return body
 
 

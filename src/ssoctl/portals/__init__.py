@@ -1,17 +1,35 @@
-"""The portal registry. Adding a portal: write `portals/<name>.py` with a `PORTAL`, register it here."""
+"""The portal registry: built-in profiles (`portals/*.toml`) and users' own.
+
+Adding a built-in portal: write `portals/<name>.toml` (the format is docs/portals.md); a portal
+that needs behaviour TOML cannot express may still be a Python module building a `Portal`,
+added to `PORTALS` here. Users' profiles live in `SSOCTL_HOME/portals/*.toml` or come from
+`--portal-file PATH`; they may not take a built-in's name.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ssoctl.errors import UsageError
-from ssoctl.portals import emnify, pingone
 from ssoctl.portals.base import NextStepContext, Portal, PortalOptions
+from ssoctl.portals.profile import ProfileError, builtin_profiles, load_profile_file, user_profiles
 
-PORTALS: dict[str, Portal] = {p.name: p for p in (emnify.PORTAL, pingone.PORTAL)}
+PORTALS: dict[str, Portal] = {p.name: p for p in builtin_profiles()}
 
-__all__ = ["PORTALS", "NextStepContext", "Portal", "PortalOptions", "get_portal"]
+__all__ = [
+    "PORTALS",
+    "NextStepContext",
+    "Portal",
+    "PortalOptions",
+    "ProfileError",
+    "all_portals",
+    "find_portal",
+    "get_portal",
+]
 
 
 def get_portal(name: str) -> Portal:
+    """A built-in portal by name (any case)."""
     try:
         return PORTALS[name.strip().lower()]
     except KeyError:
@@ -19,3 +37,58 @@ def get_portal(name: str) -> Portal:
             f"unknown portal {name!r}",
             hint=f"known portals: {', '.join(sorted(PORTALS))} (see `ssoctl portals list`)",
         ) from None
+
+
+def _checked_user_profiles(home: Path) -> list[Portal]:
+    profiles = user_profiles(home)
+    seen: dict[str, str] = {}
+    for portal in profiles:
+        if portal.name in PORTALS:
+            raise ProfileError(
+                f"{portal.origin}: name {portal.name!r} is a built-in portal's",
+                hint='give your profile another name, e.g. name = "' + portal.name + '-custom"',
+            )
+        if portal.name in seen:
+            raise ProfileError(
+                f"{portal.origin}: name {portal.name!r} is also used by {seen[portal.name]}",
+                hint="each profile needs its own name",
+            )
+        seen[portal.name] = portal.origin
+    return profiles
+
+
+def all_portals(home: Path) -> list[Portal]:
+    """Built-in profiles, then the user's (`SSOCTL_HOME/portals/*.toml`)."""
+    return [*PORTALS.values(), *_checked_user_profiles(home)]
+
+
+def find_portal(
+    name: str | None, *, home: Path, portal_file: Path | None = None, missing: UsageError | None = None
+) -> Portal:
+    """The portal for `--portal NAME` / `--portal-file PATH`: a file wins; else built-in, then user.
+    `missing` is the error for neither (each command words it its own way)."""
+    if portal_file is not None:
+        portal = load_profile_file(portal_file)
+        if name and name.strip().lower() != portal.name:
+            raise UsageError(
+                f"--portal {name!r} does not match the name {portal.name!r} in {portal_file}",
+                hint="leave out --portal when you give --portal-file",
+            )
+        return portal
+    if not name:
+        raise missing or UsageError(
+            "--portal is required",
+            hint="add --portal PORTAL (see `ssoctl portals list`), or --portal-file PATH",
+        )
+    key = name.strip().lower()
+    if key in PORTALS:
+        return PORTALS[key]
+    for portal in _checked_user_profiles(home):
+        if portal.name == key:
+            return portal
+    users = [p.name for p in user_profiles(home)]
+    raise UsageError(
+        f"unknown portal {name!r}",
+        hint=f"known portals: {', '.join(sorted([*PORTALS, *users]))} (see `ssoctl portals list`), "
+        "or write a profile and pass --portal-file PATH",
+    )

@@ -1,7 +1,9 @@
 """What a portal profile is: the app registration its vendor guide asks for, and the steps left.
 
-One module per portal builds a `Portal`; `portals/__init__.py` registers it. A portal decides the
-AppSpec from the user's options (`PortalOptions`) and, after apply, the remaining manual steps.
+Built-in profiles are TOML files next to this module (`profile.py` reads them, and users' own);
+a Python module may still build a `Portal` for behaviour TOML cannot express. A portal decides the
+AppSpec from the user's options (`PortalOptions`, where every setting can be overridden by a flag
+on `azure register`) and, after apply, the remaining manual steps.
 """
 
 from __future__ import annotations
@@ -10,17 +12,77 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ssoctl.errors import UsageError
-from ssoctl.spec import SECRET_DAYS_DEFAULT, AppSpec, OptionalClaim, Permission, slug
+from ssoctl.portals.graph_permissions import known_by_name
+from ssoctl.spec import (
+    SECRET_DAYS_DEFAULT,
+    AppSpec,
+    OptionalClaim,
+    Permission,
+    PermissionName,
+    check_redirect_uri,
+    slug,
+)
+
+OKTA_ORG = "{okta_org}"  # a placeholder a profile's redirect URIs may use; --okta-org fills it
 
 
 @dataclass(frozen=True)
 class PortalOptions:
-    """The user's choices that shape a spec (`--name`, `--redirect-uri`, `--secret-days`, ...)."""
+    """The user's choices that shape a spec (`--name`, `--redirect-uri`, `--secret-days`, ...).
+
+    None means "as the profile says"; lists add to the profile's. `generic-oidc` starts almost
+    empty, so these flags are the whole registration there.
+    """
 
     display_name: str | None = None
     redirect_uris: tuple[str, ...] = ()
     secret_days: int = SECRET_DAYS_DEFAULT
     group_claims: str | None = None
+    sign_in_audience: str | None = None
+    implicit_access_tokens: bool | None = None
+    implicit_id_tokens: bool | None = None
+    optional_claims: tuple[OptionalClaim, ...] = ()
+    permissions: tuple[PermissionName, ...] = ()
+    identifier_uri: str | None = None  # "" removes the profile's
+    admin_consent: bool | None = None
+    okta_org: str | None = None
+    tenant_only: bool = False  # signInAudience AzureADMyOrg
+
+
+def split_permissions(
+    names: tuple[PermissionName, ...],
+) -> tuple[tuple[Permission, ...], tuple[PermissionName, ...]]:
+    """Permissions ssoctl knows by heart (with ids), and the names left to resolve through Graph."""
+    known: list[Permission] = []
+    unknown: list[PermissionName] = []
+    for name in names:
+        found = known_by_name(name.api, name.value, name.type)
+        if found:
+            known.append(found)
+        else:
+            unknown.append(name)
+    return tuple(known), tuple(unknown)
+
+
+def check_okta_org(url: str) -> str:
+    """An Okta org's base URL: https (http only for loopback), no path; returned without a slash."""
+    from urllib.parse import urlsplit
+
+    from ssoctl.errors import UsageError
+
+    parts = urlsplit(url.strip())
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        not parts.hostname
+        or parts.path.strip("/")
+        or parts.query
+        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    ):
+        raise UsageError(
+            f"--okta-org {url!r} is not an Okta org URL",
+            hint="give the org's base URL, e.g. --okta-org https://acme.okta.com (plain http only for 127.0.0.1)",
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +126,14 @@ class Portal:
     group_claims: str | None = None  # groupMembershipClaims unless --group-claims says otherwise
     redirect_uri_from_portal: str = ""  # non-empty: --redirect-uri is required; says where to find it
     shows_discovery_url: bool = False  # next steps need the tenant's OpenID Connect metadata URL
+    identifier_uri: str = ""  # an application ID URI other than expose_api's api://{appId}
+    unresolved: tuple[PermissionName, ...] = ()  # permissions by name, resolved at register
+    origin: str = "built-in"  # or the TOML file a user wrote
+    source: str = ""  # the TOML text the profile was read from ("" for a Python-made profile)
+
+    @property
+    def needs_okta_org(self) -> bool:
+        return any(OKTA_ORG in uri for uri in self.redirect_uris)
 
     def unique_name(self, display_name: str) -> str:
         """The immutable Graph key: `ssoctl-emnify`, or `ssoctl-emnify-<name>` for another name.
@@ -77,24 +147,49 @@ class Portal:
         """The desired app registration. `for_display` (portals show): a required redirect URI
         the user has not given yet is shown as a placeholder instead of refused."""
         display_name = (options.display_name or self.name).strip()
-        redirect_uris = (*self.redirect_uris, *options.redirect_uris)
+        redirect_uris = (*self._own_redirect_uris(options, for_display), *options.redirect_uris)
         if self.redirect_uri_from_portal and not options.redirect_uris and not for_display:
             raise UsageError(
                 f"--redirect-uri is required for {self.name}",
                 hint=f"copy it from {self.redirect_uri_from_portal} and pass --redirect-uri URI",
             )
+        for uri in options.redirect_uris:
+            check_redirect_uri(uri)
+        known, unresolved = split_permissions((*self.unresolved, *options.permissions))
+        audience = "AzureADMyOrg" if options.tenant_only else options.sign_in_audience
+        identifier_uri = self.identifier_uri if options.identifier_uri is None else options.identifier_uri
         return AppSpec(
             portal=self.name,
             display_name=display_name,
             unique_name=self.unique_name(display_name),
-            sign_in_audience=self.sign_in_audience,
+            sign_in_audience=audience or self.sign_in_audience,
             redirect_uris=redirect_uris,
-            implicit_access_tokens=self.implicit_access_tokens,
-            implicit_id_tokens=self.implicit_id_tokens,
-            optional_claims=self.optional_claims,
-            permissions=self.permissions,
-            expose_api=self.expose_api,
+            implicit_access_tokens=_either(options.implicit_access_tokens, self.implicit_access_tokens),
+            implicit_id_tokens=_either(options.implicit_id_tokens, self.implicit_id_tokens),
+            optional_claims=(*self.optional_claims, *options.optional_claims),
+            permissions=(*self.permissions, *known),
+            expose_api=self.expose_api if options.identifier_uri is None else False,
             group_membership_claims=options.group_claims or self.group_claims,
             secret_days=options.secret_days,
-            admin_consent=self.admin_consent,
+            admin_consent=_either(options.admin_consent, self.admin_consent),
+            identifier_uri=identifier_uri,
+            unresolved=unresolved,
         )
+
+    def _own_redirect_uris(self, options: PortalOptions, for_display: bool) -> tuple[str, ...]:
+        """The profile's redirect URIs, with `{okta_org}` filled from --okta-org."""
+        if not self.needs_okta_org:
+            return self.redirect_uris
+        if options.okta_org:
+            org = check_okta_org(options.okta_org)
+            return tuple(uri.replace(OKTA_ORG, org) for uri in self.redirect_uris)
+        if for_display:
+            return tuple(uri.replace(OKTA_ORG, "https://YOUR-ORG.okta.com") for uri in self.redirect_uris)
+        raise UsageError(
+            f"--okta-org is required for {self.name}",
+            hint="pass your Okta org's base URL, e.g. --okta-org https://acme.okta.com",
+        )
+
+
+def _either(choice: bool | None, default: bool) -> bool:
+    return default if choice is None else choice

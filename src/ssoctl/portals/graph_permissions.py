@@ -39,3 +39,14 @@ def describe(resource_app_id: str, permission_id: str, kind: str) -> str:
         return known.name
     prefix = "" if resource_app_id == MICROSOFT_GRAPH else f"{resource_app_id}:"
     return f"{prefix}{permission_id} ({kind})"
+
+
+def known_by_name(api: str, value: str, kind: str) -> Permission | None:
+    """A Microsoft Graph permission by name from the table above (ids are the same in every
+    tenant), so common profiles need no lookup; None when ssoctl does not know it by heart."""
+    if api.strip().lower() not in ("microsoft graph", MICROSOFT_GRAPH):
+        return None
+    return next(
+        (p for p in KNOWN.values() if p.type == kind and p.name.lower() == value.lower()),
+        None,
+    )

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from ssoctl.errors import GraphError
 from ssoctl.graph.api import GraphApi
-from ssoctl.graph.mapping import AppState, application_body, identifier_uri
+from ssoctl.graph.mapping import AppState, application_body
 from ssoctl.portals.graph_permissions import describe
 from ssoctl.resources.base import APPLICATION, Action, ApplyContext, Change, Step
-from ssoctl.spec import AppSpec, OptionalClaim, Permission
+from ssoctl.spec import AppSpec, OptionalClaim, Permission, PermissionName
 
 
 def read(graph: GraphApi, spec: AppSpec) -> AppState | None:
@@ -27,13 +27,13 @@ def _claims(claims: tuple[OptionalClaim, ...]) -> str:
     return ", ".join(f"{c.token}: {c.name}{' (essential)' if c.essential else ''}" for c in claims)
 
 
-def _perms(perms: tuple[Permission, ...]) -> str:
-    if not perms:
+def _perms(perms: tuple[Permission, ...], named: tuple[PermissionName, ...] = ()) -> str:
+    if not perms and not named:
         return "none"
     names = [
-        describe(p.resource_app_id, p.id, p.type) + (" (application)" if p.type == "Role" else "")
+        (p.name or describe(p.resource_app_id, p.id, p.type)) + (" (application)" if p.type == "Role" else "")
         for p in perms
-    ]
+    ] + [str(n) for n in named]
     return ", ".join(sorted(names, key=str.lower))
 
 
@@ -58,7 +58,7 @@ class Field:
 
 
 def _id_uris(spec: AppSpec, app_id: str | None) -> tuple[str, ...]:
-    return (identifier_uri(app_id or "{appId}"),) if spec.expose_api else ()
+    return spec.identifier_uris(app_id)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -97,7 +97,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "requiredResourceAccess",
-        lambda s, _: _perms(s.permissions),
+        lambda s, _: _perms(s.permissions, s.unresolved),
         lambda c: _perms(c.permissions),
         lambda s, c: s.permissions == c.permissions,
     ),
@@ -113,7 +113,7 @@ FIELDS: tuple[Field, ...] = (
         lambda s, app_id: _uris(_id_uris(s, app_id)),
         lambda c: _uris(c.identifier_uris),
         lambda s, c: sorted(_id_uris(s, c.app_id)) == sorted(c.identifier_uris),
-        applies=lambda s: s.expose_api,
+        applies=lambda s: bool(s.identifier_uri_template),
     ),
 )
 
@@ -164,7 +164,7 @@ def apply(step: Step, ctx: ApplyContext) -> None:
     )
     if created is not None:
         object_id, app_id = created["id"], created["appId"]
-        needs_uri = spec.expose_api
+        needs_uri = "{appId}" in spec.identifier_uri_template
     elif current is not None:
         ctx.object_id, ctx.app_id = current.object_id, current.app_id
         return
@@ -179,7 +179,9 @@ def apply(step: Step, ctx: ApplyContext) -> None:
             )
         state = AppState.from_json(raw)
         object_id, app_id = state.object_id, state.app_id
-        needs_uri = spec.expose_api and identifier_uri(app_id) not in state.identifier_uris
+        needs_uri = bool(spec.identifier_uri_template) and state.identifier_uris != spec.identifier_uris(
+            app_id
+        )
     if needs_uri:
-        graph.update_application(object_id, {"identifierUris": [identifier_uri(app_id)]})
+        graph.update_application(object_id, {"identifierUris": list(spec.identifier_uris(app_id))})
     ctx.object_id, ctx.app_id = object_id, app_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rich.markup import escape
@@ -18,15 +19,31 @@ from ssoctl.views.console import Consoles, print_rows
 from ssoctl.views.json_view import dump
 
 
+def _display_body(spec: AppSpec) -> dict[str, Any]:
+    """The Graph body register will send; a permission still named shows where its id comes from."""
+    body = application_body(dataclasses.replace(spec, unresolved=()), None)
+    if spec.identifier_uri_template:
+        body["identifierUris"] = list(spec.identifier_uris(None))
+    for name in spec.unresolved:
+        api = f"{{appId of {name.api}}}"
+        entry = {"id": f"{{id of {name.value} in {name.api}}}", "type": name.type}
+        rra = next((r for r in body["requiredResourceAccess"] if r["resourceAppId"] == api), None)
+        if rra is None:
+            body["requiredResourceAccess"].append({"resourceAppId": api, "resourceAccess": [entry]})
+        else:
+            rra["resourceAccess"].append(entry)
+    return body
+
+
 def portal_document(portal: Portal, spec: AppSpec) -> dict[str, Any]:
     return {
         "name": portal.name,
         "title": portal.title,
         "summary": portal.summary,
         "guide": portal.guide,
+        "origin": portal.origin,
         "uniqueName": spec.unique_name,
-        "application": application_body(spec, None)
-        | ({"identifierUris": ["api://{appId}"]} if spec.expose_api else {}),
+        "application": _display_body(spec),
         "clientSecret": {"defaultDays": spec.secret_days, "stores": list(portal.stores)},
         "adminConsent": _consent_document(spec),
         "troubleshooting": list(portal.troubleshooting),
@@ -79,13 +96,18 @@ def _consent_rows(spec: AppSpec) -> list[tuple[str, str]]:
 def print_portal_list(portals: list[Portal], consoles: Consoles, *, as_json: bool) -> None:
     if as_json:
         dump(
-            {"portals": [{"name": p.name, "title": p.title, "summary": p.summary} for p in portals]},
+            {
+                "portals": [
+                    {"name": p.name, "title": p.title, "summary": p.summary, "origin": p.origin}
+                    for p in portals
+                ]
+            },
             consoles.out_stream,
         )
         return
-    table = Table("portal", "what it sets up", box=None, header_style="bold")
+    table = Table("portal", "what it sets up", "profile", box=None, header_style="bold")
     for portal in portals:
-        table.add_row(portal.name, escape(portal.summary))
+        table.add_row(portal.name, escape(portal.summary), escape(portal.origin))
     consoles.out().print(table)
 
 
@@ -95,11 +117,14 @@ def print_portal(portal: Portal, spec: AppSpec, consoles: Consoles, *, as_json: 
         return
     out = consoles.out()
     out.print(f"[bold]{escape(portal.title)}[/] — {escape(portal.summary)}")
-    out.print(f"Guide: {escape(portal.guide)}\n")
+    out.print(f"Guide: {escape(portal.guide)}")
+    out.print(f"Profile: {escape(portal.origin)}\n")
     rows: list[tuple[str, str]] = [("uniqueName", spec.unique_name)]
     rows += [(f.target, f.desired(spec, None)) for f in FIELDS if f.applies(spec)]
     rows.append(("passwordCredentials", f"one client secret, {spec.secret_days} days (--secret-days 1..730)"))
     rows += _consent_rows(spec)
+    if portal.needs_okta_org:
+        rows.append(("--okta-org", "required: your Okta org's base URL (fills the redirect URI)"))
     if portal.redirect_uri_from_portal:
         rows.append(("--redirect-uri", f"required: copy it from {portal.redirect_uri_from_portal}"))
     if portal.shows_discovery_url:
