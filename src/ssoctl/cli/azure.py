@@ -170,7 +170,7 @@ def register(
     sandbox: opt.Sandbox = False,
 ) -> None:
     deps = opt.deps_from(ctx)
-    if portal.strip().lower() == "federated-directory":
+    if portal and portal.strip().lower() == "federated-directory":
         _federated_directory_sign_in(deps, output=output, sandbox=sandbox, tenant=tenant, cloud=cloud)
         return
 
@@ -452,7 +452,7 @@ def status(
     def body() -> int:
         from ssoctl.errors import UsageError
 
-        if portal.strip().lower() == "federated-directory":
+        if portal and portal.strip().lower() == "federated-directory":
             return federated_directory_status(
                 deps, output=output, sandbox=sandbox, tenant=tenant, cloud=cloud
             )
