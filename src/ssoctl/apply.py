@@ -133,6 +133,12 @@ class _Recorder:
             secret=secret,
             replaced=replaced,
             resources={k: tuple(v) for k, v in sorted(ctx.used.items())},
+            # rotate's overlap dates stay with the replaced secrets they are for
+            overlap_until={
+                k: v
+                for k, v in (previous.overlap_until if previous and same_app else {}).items()
+                if k in replaced
+            },
         )
 
 
@@ -174,6 +180,10 @@ class _CtrlC:
     @property
     def pressed(self) -> bool:
         return self.count > 0
+
+
+# For commands that change a tenant outside apply_plan (`secrets rotate`): the same guard.
+hold_ctrl_c = _CtrlC
 
 
 def _run(steps: list[Step], ctx: ApplyContext, record: Callable[[Step], None], concurrency: int) -> None:

@@ -83,6 +83,9 @@ class Registration:
     # SCIM provisioning (Federated Directory): tenant URL, scope, store, and a salted hash of the
     # portal's token (`tokenHash`, `tokenSalt`), never the token itself. None for app registrations.
     provisioning: Mapping[str, str] | None = None
+    # keyId of a replaced secret -> when `secrets prune` may remove it (`secrets rotate --overlap-days`);
+    # a replaced secret without a date stays until it expires.
+    overlap_until: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -111,6 +114,7 @@ class Registration:
             provisioning={str(k): str(v) for k, v in raw["provisioning"].items()}
             if isinstance(raw.get("provisioning"), dict)
             else None,
+            overlap_until={str(k): str(v) for k, v in (raw.get("overlapUntil") or {}).items()},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -132,6 +136,7 @@ class Registration:
             else None,
             "replacedKeyIds": list(self.replaced),
             "resources": {k: list(v) for k, v in sorted(self.resources.items())},
+            **({"overlapUntil": dict(sorted(self.overlap_until.items()))} if self.overlap_until else {}),
         }
         if self.provisioning is not None:
             doc["provisioning"] = dict(sorted(self.provisioning.items()))

@@ -11,6 +11,7 @@ import typer
 from ssoctl.cli import options as opt
 from ssoctl.cli.boundary import OutputFormat, run_guarded
 from ssoctl.cli.help import App
+from ssoctl.spec import SECRET_DAYS_DEFAULT
 
 app = App(help="Client secrets ssoctl created and stored.", no_args_is_help=True)
 
@@ -144,5 +145,123 @@ def status(
             if report.notified:
                 consoles.note("summary posted to the --notify webhook")
         return report.exit_code
+
+    run_guarded(output, body)
+
+
+ROTATE_HELP = """Replace a registration's client secret without breaking sign-in.
+
+Shows the plan, adds a new secret, stores it and reads it back, proves it with a token request at the tenant's token endpoint, and only then removes the previous secret (--overlap-days 0) or records when it may go (default 7 days, so there is time to paste the new one into the portal; `ssoctl secrets prune` removes it after that). If storing, reading back or the token request fails, the new secret is removed again and the previous one stays: exit 1, nothing else changed. Without --store, the store that holds the secret now is used.
+
+Examples:
+
+  ssoctl secrets rotate --portal emnify --sandbox --yes
+
+  ssoctl secrets rotate --portal pingone --overlap-days 0 --yes -o json
+
+  ssoctl secrets rotate --portal emnify --name 'emnify staging' --store env-file:./emnify.env
+"""
+
+
+@app.command("rotate", help=ROTATE_HELP)
+def rotate(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    name: opt.Name = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            metavar="STORE",
+            help="Where the new secret goes: keyring or env-file:PATH. \\[default: the store holding the secret now]",
+            show_default=False,
+        ),
+    ] = None,
+    overlap_days: Annotated[
+        int,
+        typer.Option(
+            "--overlap-days",
+            metavar="DAYS",
+            help="Days the previous secret keeps working after the new one is proven (0: remove it at once).",
+        ),
+    ] = 7,
+    secret_days: Annotated[
+        int,
+        typer.Option("--secret-days", metavar="DAYS", help="The new secret's lifetime in days."),
+    ] = SECRET_DAYS_DEFAULT,
+    yes: opt.Yes = False,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.rotate import RotateOptions, run_rotate
+        from ssoctl.views.lifecycle import HumanLifecycleUI, JsonLifecycleUI, render_rotate, rotate_document
+
+        options = RotateOptions(
+            portal=portal,
+            name=name,
+            store=store,
+            overlap_days=overlap_days,
+            secret_days=secret_days,
+            yes=yes,
+            sandbox=sandbox,
+            tenant=tenant,
+            cloud=cloud,
+        )
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+
+            dump(rotate_document(run_rotate(options, deps, JsonLifecycleUI(consoles))), consoles.out_stream)
+            return 0
+        outcome = run_rotate(options, deps, HumanLifecycleUI(consoles))
+        render_rotate(outcome, consoles, show_reminders=deps.can_prompt())
+        return 0
+
+    run_guarded(output, body)
+
+
+PRUNE_HELP = """Remove the client secrets ssoctl made that nothing needs any more, after showing the plan.
+
+For every registration ssoctl manages in the tenant: replaced secrets whose overlap is over (`secrets rotate` recorded when they may go; one replaced by `register` stays until it expires), and orphans — secrets ssoctl made (named "ssoctl …") that no store holds. The secret a store holds and secrets ssoctl did not make are never touched. A second run changes nothing.
+
+Examples:
+
+  ssoctl secrets prune --sandbox
+
+  ssoctl secrets prune --yes -o json
+"""
+
+
+@app.command("prune", help=PRUNE_HELP)
+def prune(
+    ctx: typer.Context,
+    yes: opt.Yes = False,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.prune import run_prune
+        from ssoctl.views.lifecycle import HumanLifecycleUI, JsonLifecycleUI, prune_document, render_prune
+
+        consoles = deps.consoles()
+        json_mode = output is OutputFormat.json
+        ui = JsonLifecycleUI(consoles) if json_mode else HumanLifecycleUI(consoles)
+        outcome = run_prune(deps, ui, yes=yes, sandbox=sandbox, tenant=tenant, cloud=cloud)
+        if json_mode:
+            from ssoctl.views.json_view import dump
+
+            dump(prune_document(outcome), consoles.out_stream)
+        else:
+            render_prune(outcome, consoles)
+        return 1 if outcome.warnings else 0
 
     run_guarded(output, body)

@@ -1,0 +1,131 @@
+"""`ssoctl secrets prune`: remove the client secrets ssoctl made that nothing needs any more.
+
+For every registration ssoctl manages in the tenant (state.json), one read of the app, then:
+- a replaced secret whose overlap is over (`secrets rotate` recorded the date; a secret replaced
+  by `register` has no date and stays until it expires) is removed;
+- an orphan — a secret ssoctl made (its displayName starts with `ssoctl `) that is neither the
+  secret a store holds nor a replaced one — is removed (left by an interrupted run, or by hand);
+- the held secret and secrets ssoctl did not make are never touched.
+The plan is shown first; a second run finds nothing and makes no change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ssoctl.deps import Deps
+from ssoctl.errors import GraphError
+from ssoctl.graph.mapping import AppState, PasswordInfo, parse_graph_datetime
+from ssoctl.resources.base import PASSWORD, Action, Change
+from ssoctl.resources.password import SECRET_NAME_PREFIX, fmt_day
+from ssoctl.state import Registration, StateFile, exclusive_run
+
+from .rotate import LifecycleUI, confirm
+from .session import graph_session
+
+
+@dataclass(frozen=True)
+class Removal:
+    record: Registration
+    object_id: str
+    key_id: str
+    change: Change
+
+
+@dataclass
+class PruneOutcome:
+    tenant_id: str
+    changes: list[Change] = field(default_factory=list)
+    applied: bool = False
+    removed: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _why_remove(record: Registration, cred: PasswordInfo, now: datetime) -> str | None:
+    """Why this credential may go now, or None to keep it."""
+    if record.secret is not None and cred.key_id == record.secret.key_id:
+        return None  # the one a store holds (and the portal uses)
+    expired = cred.end is not None and cred.end <= now
+    if cred.key_id in record.replaced:
+        until = record.overlap_until.get(cred.key_id)
+        if until is not None and parse_graph_datetime(until) <= now:
+            return f"replaced, its overlap ended {fmt_day(parse_graph_datetime(until))}"
+        return "replaced and expired" if expired else None
+    if cred.display_name.startswith(f"{SECRET_NAME_PREFIX} "):
+        return "made by ssoctl, held by no store (an orphan)"
+    return None
+
+
+def plan_removals(record: Registration, app: AppState, now: datetime) -> list[Removal]:
+    """What prune removes from one app (pure)."""
+    removals = []
+    for cred in app.passwords:
+        why = _why_remove(record, cred, now)
+        if why:
+            detail = f"client secret {cred.key_id} {cred.display_name!r} of {record.display_name} ({why})"
+            change = Change(PASSWORD, Action.DELETE, "passwordCredentials", detail, before=cred.key_id)
+            removals.append(Removal(record, app.object_id, cred.key_id, change))
+    return removals
+
+
+def run_prune(
+    deps: Deps,
+    ui: LifecycleUI,
+    *,
+    yes: bool,
+    sandbox: bool,
+    tenant: str | None,
+    cloud: str | None = None,
+) -> PruneOutcome:
+    state = StateFile(deps.home, sleep=deps.sleep)
+    running = exclusive_run(deps.home, command="ssoctl secrets prune", sleep=deps.sleep)
+    with running, graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:
+        tenant_id = session.tenant_id
+        outcome = PruneOutcome(tenant_id)
+        now = deps.clock()
+        removals: list[Removal] = []
+        for record in (r for r in state.all() if r.tenant_id.lower() == tenant_id.lower()):
+            raw = session.graph.get_application(record.unique_name)
+            if raw is not None:
+                removals += plan_removals(record, AppState.from_json(raw), now)
+        outcome.changes = [r.change for r in removals]
+        where = f"tenant {tenant_id}" + (" (sandbox)" if session.sandbox else "")
+        if not removals:
+            ui.show_plan(f"Nothing to prune in {where}: every client secret ssoctl made is in use.", [])
+            return outcome
+        ui.show_plan(f"Prune client secrets in {where}:", outcome.changes)
+        confirm(yes, deps, ui, f"Remove {len(removals)} client secret(s)?")
+        for removal in removals:
+            try:
+                session.graph.remove_password(removal.object_id, removal.key_id)
+            except GraphError as exc:
+                outcome.warnings.append(f"could not remove client secret {removal.key_id}: {exc}")
+                continue
+            outcome.removed.append(
+                {
+                    "portal": removal.record.portal,
+                    "name": removal.record.display_name,
+                    "keyId": removal.key_id,
+                }
+            )
+            state.update(removal.record.tenant_id, removal.record.unique_name, _forgetting(removal.key_id))
+        outcome.applied = True
+        return outcome
+
+
+def _forgetting(key_id: str) -> Callable[[Registration | None], Registration | None]:
+    """A state.json change: the removed secret leaves the record's replaced list and dates."""
+
+    def change(record: Registration | None) -> Registration | None:
+        if record is None:
+            return None
+        return dataclasses.replace(
+            record,
+            replaced=tuple(k for k in record.replaced if k != key_id),
+            overlap_until={k: v for k, v in record.overlap_until.items() if k != key_id},
+        )
+
+    return change
