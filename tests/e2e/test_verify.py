@@ -168,3 +168,30 @@ def test_unknown_registration_is_a_usage_error(cli: Cli) -> None:
     run = verify(cli, "emnify", "--sandbox")
     assert run.exit_code == 2
     assert "ssoctl azure register --portal emnify" in run.stderr
+
+
+def test_the_printed_rotate_command_fixes_what_verify_found(
+    cli: Cli, keyring_backend: MemoryKeyring, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "pingone one.env"  # a path that needs quoting
+    register_pingone(cli, "--store", f"env-file:{env_file}", "--name", "PingOne EU")
+    lines = env_file.read_text().splitlines()
+    env_file.write_text(
+        "\n".join(
+            f"{k}=abc8Q~wrong" if k.endswith("CLIENT_SECRET") else f"{k}={v}"
+            for k, _, v in (line.partition("=") for line in lines)
+        )
+        + "\n"
+    )
+    cli.days_later = 1
+    failed = verify(cli, "pingone", "--name", "PingOne EU", "--sandbox", "-o", "json")
+    assert failed.exit_code == 8
+    hint = checks(failed)["token"]["hint"]
+    command = hint.split(": ", 1)[1]
+    assert "--name 'PingOne EU'" in command and f"--store 'env-file:{env_file}'" in command
+    import shlex
+
+    fixed = cli(*shlex.split(command)[1:], "--yes", "-o", "json")
+    assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
+    assert fixed.json()["secret"]["store"] == f"env-file:{env_file}"
+    assert verify(cli, "pingone", "--name", "PingOne EU", "--sandbox").exit_code == 0

@@ -22,6 +22,7 @@ from ssoctl.stores import parse_store
 from ssoctl.stores.base import Store
 
 from .hints import command_for, hint_store
+from .session import GraphSession
 
 GROUP_CLAIM_VALUES = ("SecurityGroup", "All")
 
@@ -33,6 +34,7 @@ class Target:
     portal: Portal
     record: Registration
     sandbox: bool
+    tenant_named: bool = False  # --tenant/AZURE_TENANT_ID was given: hints name it too
 
     @property
     def ref(self) -> CredentialRef:
@@ -40,22 +42,25 @@ class Target:
         return CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
 
     def command(self, verb: str, *, store: str | None = None, extra: tuple[str, ...] = ()) -> str:
-        """The exact command for this registration (hints.command_for)."""
+        """The exact command for this registration (hints.command_for): `--tenant` when the user
+        named the tenant, `--store` on rotate/register when it is not the keyring."""
         return command_for(
             verb,
             self.portal.name,
             name=self.record.display_name,
             sandbox=self.sandbox,
-            tenant=self.record.tenant_id,
+            tenant=self.record.tenant_id if self.tenant_named else None,
             store=store,
             extra=extra,
         )
 
 
-def find_target(state: StateFile, portal: Portal, name: str | None, tenant_id: str, sandbox: bool) -> Target:
-    """The registration of `portal` named `name` in this tenant, or UsageError saying how to find it."""
+def find_target(state: StateFile, portal: Portal, name: str | None, session: GraphSession) -> Target:
+    """The registration of `portal` named `name` in the session's tenant, or UsageError saying
+    how to find it."""
     unique_name = portal.unique_name(name or portal.name)
-    return Target(portal, state.find(portal.name, unique_name, tenant_id.lower()), sandbox)
+    record = state.find(portal.name, unique_name, session.tenant_id.lower())
+    return Target(portal, record, session.sandbox, tenant_named=bool(session.requested_tenant))
 
 
 def spec_for(portal: Portal, record: Registration, app: AppState | None) -> AppSpec:

@@ -220,7 +220,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
         deps.home, command=f"ssoctl secrets rotate --portal {profile.name}", sleep=deps.sleep
     )
     with running, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
-        target = find_target(state, profile, opts.name, session.tenant_id, session.sandbox)
+        target = find_target(state, profile, opts.name, session)
         record = target.record
         store, notice = deps.open_store(
             choose_store(opts.store, record), home=deps.home, sandbox=session.sandbox, env=deps.env

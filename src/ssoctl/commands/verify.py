@@ -35,7 +35,7 @@ from ssoctl.resources.base import APPLICATION, PASSWORD, Action
 from ssoctl.secrets import Reminder
 from ssoctl.state import StateFile
 
-from .lifecycle import Target, check_token, find_target, load_held, spec_for
+from .lifecycle import Target, check_token, find_target, load_held, spec_for, store_hint
 from .session import GraphSession, graph_session
 
 Status = Literal["pass", "fail", "not-verified", "skip"]
@@ -92,7 +92,8 @@ def describe_refusal(result: TokenResult, app_id: str, tenant_id: str) -> tuple[
 
 def token_check(deps: Deps, session: GraphSession, target: Target, app: AppState) -> Check:
     creds, why = load_held(deps, target)
-    rotate = target.command("secrets rotate")
+    held_store = target.record.secret.store if target.record.secret else None
+    rotate = target.command("secrets rotate", store=store_hint(deps, held_store))
     if creds is None:
         return Check("token", "not-verified", why, f"make a new one that ssoctl keeps: {rotate}")
     if creds.client_id.lower() != app.app_id.lower():
@@ -190,7 +191,7 @@ def run_verify(
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:
         tenant_id = session.tenant_id
-        target = find_target(state, profile, name, tenant_id, session.sandbox)
+        target = find_target(state, profile, name, session)
         raw = application.read(session.graph, spec_for(profile, target.record, None))
         outcome = VerifyOutcome(target, tenant_id, raw.app_id if raw else target.record.app_id)
         if raw is None:

@@ -58,8 +58,11 @@ def rotate_document(outcome: RotateOutcome) -> dict[str, Any]:
     target = outcome.target
     reg = target.record
     doc: dict[str, Any] = {
+        "formatVersion": 1,
         "portal": reg.portal,
         "name": reg.display_name,
+        "displayName": reg.display_name,
+        "uniqueName": reg.unique_name,
         "tenantId": reg.tenant_id,
         "appId": reg.app_id,
         "objectId": reg.object_id,
