@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -143,6 +144,17 @@ class Registration:
         return doc
 
 
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _thread_lock(path: Path) -> threading.Lock:
+    """One lock per state file for the threads of this process (apply runs registrations side
+    by side): they queue here instead of polling the file lock, which is for other processes."""
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(path.absolute(), threading.Lock())
+
+
 class StateFile:
     """Load-modify-save of state.json; every save replaces the file atomically (0600)."""
 
@@ -154,7 +166,10 @@ class StateFile:
     def _locked(self) -> Iterator[None]:
         lock = self.path.with_name("state.json.lock")
         try:
-            with exclusive_lock(lock, wait=STATE_LOCK_WAIT, sleep=self._sleep or time.sleep):
+            with (
+                _thread_lock(self.path),
+                exclusive_lock(lock, wait=STATE_LOCK_WAIT, sleep=self._sleep or time.sleep),
+            ):
                 yield
         except LockBusy:
             raise StoreError(

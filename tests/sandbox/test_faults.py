@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ssoctl.errors import UsageError
-from ssoctl.sandbox import Faults, read_request_log
-from tests.sandbox.conftest import GRAPH_APP, GROUP_READ_ALL_ROLE, query
+from ssoctl.sandbox import Faults, read_request_log, start_sandbox
+from tests.sandbox.conftest import GRAPH_APP, GROUP_READ_ALL_ROLE, Graph, query
 
 
 def test_every_nth_request_is_throttled_and_not_executed(faulty: Any, home: Any) -> None:
@@ -188,3 +190,14 @@ def test_faults_from_env(text: str, expected: Faults) -> None:
 def test_bad_fault_text_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError):
         Faults.from_env({"SSOCTL_SANDBOX_FAULTS": text})
+
+
+def test_latency_is_read_from_the_environment_and_delays_every_answer(home: Path) -> None:
+    assert Faults.from_env({"SSOCTL_SANDBOX_FAULTS": "latency=100"}).latency_ms == 100
+    with pytest.raises(UsageError):
+        Faults(latency_ms=-1)
+    with start_sandbox(home, faults=Faults(latency_ms=150)) as srv:
+        started = time.monotonic()
+        reply = Graph(srv).call("GET", "/applications")
+        assert reply.status == 200
+        assert time.monotonic() - started >= 0.15

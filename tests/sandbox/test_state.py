@@ -64,7 +64,7 @@ def test_request_log_records_requests_without_bodies_or_tokens(graph: Graph, hom
         ("GET", "/v1.0/applications(uniqueName='logged')?$select=id", 200, False),
         ("GET", "/v1.0/nope", 401, False),  # authentication comes before routing
     ]
-    assert all(set(e) == {"method", "path", "status", "mutating", "fault", "time"} for e in log)
+    assert all(set(e) == {"method", "path", "status", "mutating", "fault", "time", "concurrent"} for e in log)
     assert [e["fault"] for e in log] == [None, None, None]  # Entra's own answers, no injected fault
     raw = (sandbox_dir(home) / "requests.jsonl").read_text()
     assert "body-marker-123" not in raw

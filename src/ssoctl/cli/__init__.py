@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from ssoctl import __version__
-from ssoctl.cli import azure, portals, sandbox, secrets, signin
+from ssoctl.cli import apply, azure, portals, sandbox, secrets, signin
 from ssoctl.cli.help import App
 
 app = App(
@@ -29,6 +29,7 @@ app.add_typer(portals.app, name="portals")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("whoami", help=signin.WHOAMI_HELP)(signin.whoami)
+app.command("apply", help=apply.APPLY_HELP)(apply.apply)
 
 
 def _version(value: bool) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import secrets as random_tokens
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ssoctl.apply import ApplyResult, apply_plan, used_now
+from ssoctl.apply import DEFAULT_CONCURRENCY, ApplyResult, apply_plan, used_now
 from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
@@ -39,7 +40,7 @@ from ssoctl.stores.base import Store
 
 from .confirm import confirm_change
 from .hints import command_for
-from .session import graph_session
+from .session import GraphSession, graph_session
 from .store_rule import choose_store
 
 
@@ -191,11 +192,118 @@ def portal_options(opts: RegisterOptions) -> PortalOptions:
     )
 
 
-def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
-    portal = find_portal(opts.portal, home=deps.home, portal_file=opts.portal_file)
+def build_request(opts: RegisterOptions, home: Path) -> tuple[Portal, AppSpec, str | None]:
+    """The portal, desired spec and `--store` text an invocation asks for: checks only, no
+    request (user portal profiles are read from `home`)."""
+    portal = find_portal(opts.portal, home=home, portal_file=opts.portal_file)
     spec = portal.build_spec(portal_options(opts))
     if opts.store is not None:
         parse_store(opts.store)  # bad input stops here, before any request
+    return portal, spec, opts.store
+
+
+@dataclass
+class Prepared:
+    """One registration read and planned against its tenant, ready to be shown, confirmed and
+    applied: what `register` does for one registration and `apply` for each of a file's."""
+
+    portal: Portal
+    spec: AppSpec
+    store: Store | None
+    ref: CredentialRef
+    plan: Plan
+    tenant_id: str
+    sandbox: bool
+    discovery_url: str = ""
+    tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
+
+    def outcome(self) -> RegisterOutcome:
+        outcome = RegisterOutcome(
+            self.portal, self.spec, self.plan, self.tenant_id, self.sandbox, self.discovery_url
+        )
+        outcome.tenant_flag = self.tenant_flag
+        return outcome
+
+
+def _quiet(text: str) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def prepare(
+    portal: Portal,
+    spec: AppSpec,
+    requested_store: str | None,
+    session: GraphSession,
+    state: StateFile,
+    deps: Deps,
+    notice: Callable[[str], None],
+    progress: Callable[[str], contextlib.AbstractContextManager[None]] = _quiet,
+) -> Prepared:
+    """Choose, open and preflight the store and state.json, read the tenant, plan. Changes nothing."""
+    with progress("Signing in to Microsoft Graph…"):
+        tenant_id = session.tenant_id
+    # A registration keeps its store: without --store, the one holding its secret now.
+    store_spec: StoreSpec = choose_store(requested_store, state.get(tenant_id, spec.unique_name))
+    store, note = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
+    if note:
+        notice(note)
+    spec = resolve_permission_names(spec, session.graph)
+    ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
+    # Before anything in the tenant changes (and for --plan too, so it tells the truth).
+    state.preflight()
+    if store is not None:
+        store.preflight(ref)
+    with progress(f"Reading {spec.display_name} in tenant {tenant_id}…"):
+        plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
+    discovery = session.discovery_url if portal.shows_discovery_url else ""
+    tenant_flag = tenant_id if session.requested_tenant else None
+    return Prepared(portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag)
+
+
+def conclude_unchanged(
+    prepared: Prepared, deps: Deps, state: StateFile, *, plan_only: bool
+) -> RegisterOutcome:
+    """Nothing to apply (or --plan): refresh ssoctl's record when applying, then next steps."""
+    plan = prepared.plan
+    if not plan_only:
+        _note_resources(plan, state, prepared.tenant_id)
+    return _finish(prepared.outcome(), deps, state, plan.current.app_id if plan.current else None)
+
+
+def apply_prepared(
+    prepared: Prepared,
+    session: GraphSession,
+    state: StateFile,
+    deps: Deps,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> RegisterOutcome:
+    """Carry out a confirmed plan, record it, and work out the next steps."""
+
+    def store_at(where: str) -> Store:
+        opened = _store_at(deps, where)
+        if opened is None:
+            raise StoreError(
+                f"cannot open store {where}", hint="check that the store named in state.json still exists"
+            )
+        return opened
+
+    outcome = prepared.outcome()
+    outcome.result = apply_plan(
+        prepared.plan,
+        graph=session.graph,
+        store=prepared.store,
+        ref=prepared.ref,
+        state=state,
+        open_store=store_at,
+        concurrency=concurrency,
+    )
+    outcome.applied = True
+    return _finish(outcome, deps, state, outcome.result.app_id)
+
+
+def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
+    portal, spec, requested_store = build_request(opts, deps.home)
     state = StateFile(deps.home, sleep=deps.sleep)
     # --plan only reads: it does not wait for (or hold up) a run that applies.
     held = (
@@ -206,23 +314,9 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
-        with ui.progress("Signing in to Microsoft Graph…"):
-            tenant_id = session.tenant_id
-        # A registration keeps its store: without --store, the one holding its secret now.
-        store_spec: StoreSpec = choose_store(opts.store, state.get(tenant_id, spec.unique_name))
-        store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
-        if notice:
-            ui.notice(notice)
-        spec = resolve_permission_names(spec, session.graph)
-        ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
-        # Before anything in the tenant changes (and for --plan too, so it tells the truth).
-        state.preflight()
-        if store is not None:
-            store.preflight(ref)
-
-        with ui.progress(f"Reading {spec.display_name} in tenant {tenant_id}…"):
-            plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
-        if store is None and plan.new_secret is not None and not opts.show_secret:
+        prepared = prepare(portal, spec, requested_store, session, state, deps, ui.notice, ui.progress)
+        plan = prepared.plan
+        if prepared.store is None and plan.new_secret is not None and not opts.show_secret:
             raise UsageError(
                 "--store none would keep the new secret nowhere",
                 hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
@@ -233,31 +327,12 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             )
         if plan.has_changes:
             _check_rights(session.graph, plan, opts, ui)
-        ui.show_plan(plan, tenant_id, session.sandbox)
-        discovery = session.discovery_url if portal.shows_discovery_url else ""
-        outcome = RegisterOutcome(portal, spec, plan, tenant_id, session.sandbox, discovery)
-        outcome.tenant_flag = tenant_id if session.requested_tenant else None
+        ui.show_plan(plan, prepared.tenant_id, prepared.sandbox)
         if opts.plan_only or not plan.has_changes:
-            if not opts.plan_only:
-                _note_resources(plan, state, tenant_id)
-            return _finish(outcome, deps, state, plan.current.app_id if plan.current else None)
-
+            return conclude_unchanged(prepared, deps, state, plan_only=opts.plan_only)
         _confirm(opts, deps, ui)
-
-        def store_at(where: str) -> Store:
-            opened = _store_at(deps, where)
-            if opened is None:
-                raise StoreError(
-                    f"cannot open store {where}", hint="check that the store named in state.json still exists"
-                )
-            return opened
-
         with ui.progress("Applying the changes…"):
-            outcome.result = apply_plan(
-                plan, graph=session.graph, store=store, ref=ref, state=state, open_store=store_at
-            )
-        outcome.applied = True
-        return _finish(outcome, deps, state, outcome.result.app_id)
+            return apply_prepared(prepared, session, state, deps)
 
 
 def _check_rights(graph: GraphApi, plan: Plan, opts: RegisterOptions, ui: RegisterUI) -> None:

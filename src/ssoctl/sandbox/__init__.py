@@ -75,7 +75,8 @@ def reset_sandbox(home: Path) -> None:
 def read_request_log(home: Path) -> list[dict[str, Any]]:
     """Every request the sandbox served for `home`, oldest first.
 
-    Each entry is {"method", "path" (with query), "status", "mutating", "fault", "time"}: never a
+    Each entry is {"method", "path" (with query), "status", "mutating", "fault", "time",
+    "concurrent" (requests in flight when it arrived, itself included)}: never a
     body, a header or a token. `fault` is "throttle" or "replication" for an answer the injected
     faults gave (Graph did nothing), else null.
     """

@@ -7,6 +7,7 @@ client sees first, reads top to bottom in one function.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 from ssoctl.sandbox import graph_errors as ge
 from ssoctl.sandbox import login, replication
 from ssoctl.sandbox.auth import authenticate, require
-from ssoctl.sandbox.faults import Faults, ThrottleCounter
+from ssoctl.sandbox.faults import Faults, InFlight, ThrottleCounter
 from ssoctl.sandbox.odata import Segment, parse_query, split_path
 from ssoctl.sandbox.resources import build_router
 from ssoctl.sandbox.router import MUTATING_METHODS, Context, Request, Response
@@ -54,6 +55,7 @@ class Dispatcher:
         self.faults = faults
         self.router = build_router()
         self.throttle = ThrottleCounter(faults.throttle_every)
+        self.in_flight = InFlight()
 
     def handle(
         self,
@@ -66,6 +68,35 @@ class Dispatcher:
         request_id: str,
         client_request_id: str,
     ) -> Outcome:
+        concurrent = self.in_flight.enter()
+        try:
+            return self._answer(
+                method,
+                target,
+                headers,
+                body,
+                base_url=base_url,
+                request_id=request_id,
+                client_request_id=client_request_id,
+                concurrent=concurrent,
+            )
+        finally:
+            self.in_flight.leave()
+
+    def _answer(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        base_url: str,
+        request_id: str,
+        client_request_id: str,
+        concurrent: int,
+    ) -> Outcome:
+        if self.faults.latency_ms:  # before the tenant's lock, so slow requests wait side by side
+            time.sleep(self.faults.latency_ms / 1000)
         now = datetime.now(timezone.utc)
         route = login.login_route(target.partition("?")[0])
         if route is not None:
@@ -103,6 +134,7 @@ class Dispatcher:
                 "mutating": mutating,
                 "fault": injected,
                 "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "concurrent": concurrent,
             }
         )
         return Outcome(response.status, response.body, response.headers, mutating)

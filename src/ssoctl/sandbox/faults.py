@@ -19,6 +19,7 @@ _KEYS = {
     "replication": "replication_hits",
     "max-password-days": "max_password_days",
     "secret-lag": "secret_lag_hits",
+    "latency": "latency_ms",
 }
 
 
@@ -36,6 +37,9 @@ class Faults:
     max_password_days: a tenant app-management policy capping secret lifetime (None = no cap).
     secret_lag_hits: a brand-new client secret is refused at the token endpoint (AADSTS7000215,
         as Entra may answer for a short while after addPassword) for its next K token requests.
+    latency_ms: every request is answered this many milliseconds late, as a distant Graph region
+        is; requests wait side by side, so this measures how well a client overlaps them. The one
+        fault that uses a timer: it changes timing only, never an answer.
     """
 
     throttle_every: int = 0
@@ -43,9 +47,10 @@ class Faults:
     replication_hits: int = 0
     max_password_days: int | None = None
     secret_lag_hits: int = 0
+    latency_ms: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("throttle_every", "retry_after", "replication_hits", "secret_lag_hits"):
+        for name in ("throttle_every", "retry_after", "replication_hits", "secret_lag_hits", "latency_ms"):
             if getattr(self, name) < 0:
                 raise UsageError(f"sandbox fault {name} must be >= 0")
         if self.max_password_days is not None and self.max_password_days < 1:
@@ -53,7 +58,7 @@ class Faults:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Faults:
-        """Parse SSOCTL_SANDBOX_FAULTS, e.g. `throttle=3,replication=2,retry-after=1,max-password-days=365,secret-lag=2`."""
+        """Parse SSOCTL_SANDBOX_FAULTS, e.g. `throttle=3,replication=2,retry-after=1,secret-lag=2,latency=100`."""
         text = env.get(ENV_VAR, "").strip()
         if not text:
             return cls()
@@ -78,6 +83,24 @@ class Faults:
                 ) from None
             values[_KEYS[key]] = number
         return cls(**values)
+
+
+class InFlight:
+    """How many requests the server is answering at once (thread-safe): each request's log
+    entry carries the count at its arrival, so a test can check a client's concurrency bound."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> int:
+        with self._lock:
+            self._count += 1
+            return self._count
+
+    def leave(self) -> None:
+        with self._lock:
+            self._count -= 1
 
 
 class ThrottleCounter:

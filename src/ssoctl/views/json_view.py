@@ -64,6 +64,9 @@ def error_document(exc: SsoctlError) -> dict[str, Any]:
     err: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.hint:
         err["hint"] = exc.hint
+    problems = getattr(exc, "problems", None)  # an apply file's: every one, with its line
+    if problems:
+        err["problems"] = [{"line": p.line, "message": p.message} for p in problems]
     if isinstance(exc, GraphError):
         err["status"] = exc.status
         if exc.request_id:
