@@ -514,7 +514,10 @@ def load_apply_file(
             f"apply file {shown} does not exist", hint="give the path of a TOML file: -f FILE"
         ) from None
     except OSError as exc:
-        raise UsageError(f"cannot read apply file {shown}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot read apply file {shown}: {exc.strerror or exc}",
+            hint="check the path and its permissions: -f FILE",
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
