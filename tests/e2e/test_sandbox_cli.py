@@ -22,7 +22,7 @@ def _read_exports(proc: subprocess.Popen[str], timeout: float = 20.0) -> dict[st
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
     exports: dict[str, str] = {}
     deadline = time.monotonic() + timeout
-    while len(exports) < 2 and time.monotonic() < deadline:
+    while len(exports) < 3 and time.monotonic() < deadline:
         try:
             line = lines.get(timeout=0.5)
         except queue.Empty:
@@ -30,7 +30,7 @@ def _read_exports(proc: subprocess.Popen[str], timeout: float = 20.0) -> dict[st
         if "export " in line:
             name, _, value = line.strip().removeprefix("export ").partition("=")
             exports[name] = value
-    assert len(exports) == 2, "sandbox serve did not print its URL and token"
+    assert len(exports) == 3, "sandbox serve did not print its URL, token and login host"
     return exports
 
 
@@ -50,6 +50,11 @@ def test_serve_then_register_through_the_public_endpoint(cli: Cli, tenant: Tenan
         assert run.exit_code == 0, run.stderr
         again = cli.register("--yes", env=env, sandbox=False)
         assert again.exit_code == 0 and again.mutating == [] and len(again.served) == 1
+        # The printed login host is where rotate proves the new secret (a real AADSTS answer:
+        # emnify's app has no service principal yet, so Entra issues no token, 7000229).
+        rotated = cli("secrets", "rotate", "--portal", "emnify", "--yes", "-o", "json", env=env)
+        assert rotated.exit_code == 0, rotated.stdout + rotated.stderr
+        assert "AADSTS7000229" in rotated.json()["verification"]
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=10)

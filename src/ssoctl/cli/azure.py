@@ -275,7 +275,7 @@ def verify(
         else:
             from ssoctl.views.lifecycle import render_verify
 
-            render_verify(outcome, consoles)
+            render_verify(outcome, consoles, show_reminders=deps.can_prompt())
         return 0 if outcome.verified else EXIT_ATTENTION
 
     run_guarded(output, body)

@@ -64,6 +64,8 @@ def serve(
             typer.echo("In another shell:", err=True)
             typer.echo(f"  export SSOCTL_GRAPH_ENDPOINT={url}", err=True)
             typer.echo(f"  export SSOCTL_ACCESS_TOKEN={token}", err=True)
+            # the sandbox is its own login host too: `azure verify` / `secrets rotate` ask it for tokens
+            typer.echo(f"  export AZURE_AUTHORITY_HOST={url}", err=True)
             typer.echo(
                 f"Fake Federated Directory (SCIM) at {directory.url}; a directory key's access token:",
                 err=True,

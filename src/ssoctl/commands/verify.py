@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ssoctl.config import env_flag
 from ssoctl.deps import Deps
 from ssoctl.graph.mapping import AppState
 from ssoctl.graph.token_check import (
@@ -32,7 +33,7 @@ from ssoctl.plan import NO_STORE, SecretStatus, diff
 from ssoctl.portals import get_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action
-from ssoctl.secrets import Reminder
+from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.state import StateFile
 
 from .lifecycle import Target, check_token, find_target, load_held, spec_for, store_hint
@@ -207,4 +208,6 @@ def run_verify(
         outcome.checks.append(token_check(deps, session, target, raw))
         outcome.checks += plan_checks(target, session, raw, deps.clock())
         outcome.checks.append(metadata_check(session, tenant_id))
+        if not env_flag(deps.env, "SSOCTL_NO_REMINDERS"):
+            outcome.reminders = due_reminders([target.record], deps.clock())
         return outcome

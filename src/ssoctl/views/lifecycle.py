@@ -33,7 +33,7 @@ def verify_document(outcome: VerifyOutcome) -> dict[str, Any]:
     }
 
 
-def render_verify(outcome: VerifyOutcome, consoles: Consoles) -> None:
+def render_verify(outcome: VerifyOutcome, consoles: Consoles, *, show_reminders: bool = False) -> None:
     out = consoles.out()
     reg = outcome.target.record
     out.print(f"[bold]{escape(reg.display_name)}[/] ({outcome.app_id}) in tenant {outcome.tenant_id}:")
@@ -48,6 +48,8 @@ def render_verify(outcome: VerifyOutcome, consoles: Consoles) -> None:
         )
     else:
         out.print("\n[bold red]Not verified:[/] see the checks above.")
+    for reminder in outcome.reminders if show_reminders else []:
+        consoles.err().print(f"[yellow]reminder:[/] {escape(reminder.text)}")
 
 
 def _changes(changes: list[Any]) -> list[dict[str, Any]]:
