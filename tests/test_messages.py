@@ -223,3 +223,31 @@ def test_zsh_completion_descriptions_stay_on_one_line() -> None:
     from ssoctl.portals import PORTALS
 
     assert len(items) == len(PORTALS), proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["azure", "register", "-p", "emnify", "--name", "emnify two", "--sandbox"],
+        ["secrets", "rotate", "-p", "emnify", "--sandbox"],
+        ["sandbox", "reset"],
+    ],
+    ids=["register", "rotate", "sandbox-reset"],
+)
+def test_every_change_refused_in_ci_says_ci_is_set(tmp_path: Path, args: list[str]) -> None:
+    """At a terminal with CI set, the refusal names CI (not a missing terminal) and the fix."""
+    from ssoctl.deps import Deps
+
+    home = {"SSOCTL_HOME": str(tmp_path / "home"), "HOME": str(tmp_path)}
+    store = ["--store", f"env-file:{tmp_path}/e.env"]
+    setup = CliRunner().invoke(
+        app, ["azure", "register", "-p", "emnify", "--sandbox", "--yes", *store], env=home
+    )
+    assert setup.exit_code == 0, setup.output
+    deps = Deps(
+        env={**os.environ, **home, "CI": "true"}, stdin_is_terminal=lambda: True, sleep=lambda _: None
+    )
+    result = CliRunner().invoke(app, args, obj=deps, env=home)
+    assert result.exit_code == 1, result.output
+    assert "CI is set" in result.stderr and "no terminal" not in result.stderr
+    assert "--yes" in result.stderr

@@ -279,7 +279,7 @@ def preflight(graph: GraphApi, needs: Sequence[Need]) -> Assessment:
         lacks = "; ".join(f"{c.requirement} (to {c.need.value})" for c in missing)
         raise AuthError(
             f"{who} lacks {lacks}: nothing was changed",
-            hint=" ".join(dict.fromkeys(c.fix for c in missing if c.fix))
+            hint="; ".join(dict.fromkeys(c.fix for c in missing if c.fix))
             + " (`ssoctl whoami` shows all checks)",
             code="preflight",
         )

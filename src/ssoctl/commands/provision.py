@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast
 
 from ssoctl.credentials import CredentialRef, Credentials, Secret
 from ssoctl.deps import Deps
-from ssoctl.errors import DeclinedError, UsageError
+from ssoctl.errors import UsageError
 from ssoctl.graph.synchronization import ProvisioningApi
 from ssoctl.portals import federated_directory as fd
 from ssoctl.resources import synchronization_job as job_kind
@@ -29,6 +29,7 @@ from ssoctl.state import Registration, StateFile, exclusive_run
 from ssoctl.stores import parse_store
 from ssoctl.stores.base import Store
 
+from .confirm import confirm_change
 from .hints import command_for
 from .session import graph_session
 
@@ -145,14 +146,14 @@ def compare_mappings(pairs: list[tuple[str, str]]) -> list[MappingRow]:
 
 
 def _confirm(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> None:
-    if opts.yes:
-        return
-    if not deps.can_prompt():
-        raise DeclinedError(
-            "this would change the tenant and there is no terminal to confirm at", hint="pass --yes to apply"
-        )
-    if not ui.confirm("Apply these changes?"):
-        raise DeclinedError("cancelled: nothing was changed")
+    confirm_change(
+        deps,
+        ui.confirm,
+        "Apply these changes?",
+        what="change the tenant",
+        yes=opts.yes,
+        hint="pass --yes to apply",
+    )
 
 
 def run_provision(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> ProvisionOutcome:

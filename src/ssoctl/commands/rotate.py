@@ -25,7 +25,7 @@ from ssoctl.apply import hold_ctrl_c
 from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.deps import Deps
-from ssoctl.errors import DeclinedError, GraphError, SsoctlError, StoreError, UsageError
+from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
 from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime
 from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
 from ssoctl.portals import get_portal
@@ -38,6 +38,7 @@ from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores.base import Store
 
+from .confirm import confirm_change
 from .lifecycle import Target, check_token, find_target, open_location
 from .session import GraphSession, graph_session
 from .store_rule import choose_store
@@ -116,16 +117,15 @@ class RotateOutcome:
 
 
 def confirm(yes: bool, deps: Deps, ui: LifecycleUI, question: str) -> None:
-    """--yes, or a person at a terminal who says yes; never a hang without one."""
-    if yes:
-        return
-    if not deps.can_prompt():
-        raise DeclinedError(
-            "this would change the tenant and there is no terminal to confirm at",
-            hint="review the plan, then pass --yes to apply without a prompt",
-        )
-    if not ui.confirm(question):
-        raise DeclinedError("cancelled: nothing was changed")
+    """--yes, or a person at a terminal who says yes; never a hang without one (nor in CI)."""
+    confirm_change(
+        deps,
+        ui.confirm,
+        question,
+        what="change the tenant",
+        yes=yes,
+        hint="review the plan, then pass --yes to apply without a prompt",
+    )
 
 
 def _check_options(opts: RotateOptions) -> None:

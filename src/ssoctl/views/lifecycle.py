@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
+from rich.text import Text
+
+from ssoctl.views.console import print_rows
+from ssoctl.views.human import plan_rows
 
 if TYPE_CHECKING:
     from ssoctl.commands.prune import PruneOutcome
@@ -37,11 +41,19 @@ def render_verify(outcome: VerifyOutcome, consoles: Consoles, *, show_reminders:
     out = consoles.out()
     reg = outcome.target.record
     out.print(f"[bold]{escape(reg.display_name)}[/] ({outcome.app_id}) in tenant {outcome.tenant_id}:")
+    # Marks and names in columns; details (and hints) wrap at spaces under their own column.
+    marks = {status: Text.from_markup(mark) for status, mark in MARKS.items()}
+    mark_width = max(m.cell_len for m in marks.values())
     width = max(len(c.name) for c in outcome.checks)
+    rows: list[tuple[Text, Text]] = []
     for check in outcome.checks:
-        out.print(f"  {MARKS[check.status]}  {check.name:<{width}}  {escape(check.detail)}")
+        mark = marks[check.status].copy()
+        mark.pad_right(mark_width - mark.cell_len)
+        head = Text("  ") + mark + Text(f"  {check.name:<{width}}  ")
+        rows.append((head, Text(check.detail)))
         if check.hint and check.status not in ("pass", "skip"):
-            out.print(f"  {'':<{6 + width + 8}}[hint]{escape(check.hint)}[/]")
+            rows.append((Text(" " * head.cell_len), Text(check.hint, style="hint")))
+    print_rows(out, rows)
     if outcome.verified:
         out.print(
             "\n[bold green]Verified:[/] Entra accepts the stored secret and the app is as the portal needs it."
@@ -94,12 +106,7 @@ class HumanLifecycleUI:
     def show_plan(self, title: str, changes: list[Any]) -> None:
         out = self.consoles.out()
         out.print(escape(title) + ("\n" if changes else ""))
-        width = max((len(c.target) for c in changes), default=0)
-        for change in changes:
-            style = change.action.value
-            out.print(
-                f"  [{style}]{change.action.symbol} {escape(change.target):<{width}}[/]  {escape(change.detail)}"
-            )
+        print_rows(out, plan_rows(changes))
 
     def confirm(self, question: str) -> bool:
         return self.consoles.ask_yes(question)
