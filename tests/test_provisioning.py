@@ -81,3 +81,12 @@ def test_missing_mandatory_mapping_is_flagged() -> None:
         by_name["costCenter"] is None
         and not next(r for r in rows if r.attribute.variable == "costCenter").missing
     )
+
+
+def test_record_stands_in_when_graph_shows_no_saved_credentials() -> None:
+    view = job_kind.ProvisioningView(APP, None, RUNNING, {})
+    record = {"baseUrl": SPEC.base_url, "syncAll": "false"}
+    assert not any(s.has_work for s in job_kind.diff(SPEC, view, token_saved=True, record=record))
+    other = {"baseUrl": "https://old.example/v2", "syncAll": "false"}
+    steps = job_kind.diff(SPEC, view, token_saved=True, record=other)
+    assert _work(steps).save_credentials

@@ -100,3 +100,9 @@ def test_a_refused_test_connection_is_not_retried_and_names_no_token(
 def test_unknown_user_is_none(scripted: ScriptedGraph, make_graph: Any) -> None:
     scripted.script("GET", "/users/nobody@example.com", graph_error(404, "Request_ResourceNotFound"))
     assert make_graph(scripted.url).get_user("nobody@example.com") is None
+
+
+def test_saved_credentials_that_cannot_be_read_are_empty(scripted: ScriptedGraph, make_graph: Any) -> None:
+    scripted.script("GET", f"/servicePrincipals/{SP}/synchronization", graph_error(405, "Request_BadRequest"))
+    assert make_graph(scripted.url).get_sync_secrets(SP) == []
+    assert len(scripted.requests) == 1
