@@ -119,7 +119,7 @@ class _Recorder:
                 secret = HeldSecret(
                     key_id=ctx.issued.key_id,
                     end=graph_datetime(ctx.issued.end),
-                    store=secret_plan.new.store,
+                    store=ctx.stored_in or secret_plan.new.store,  # a portal store's id is known now
                     display_name=secret_plan.new.display_name,
                 )
             replaced = secret_plan.replaced

@@ -52,10 +52,11 @@ def test_parse_rejects_unknown_forms_naming_the_valid_ones(text: str) -> None:
     assert "env-file:PATH" in f"{info.value.message} {info.value.hint}"
 
 
-@pytest.mark.parametrize("name", ["pingone", "okta"])
-def test_parse_planned_portal_stores_are_not_available_yet(name: str) -> None:
-    with pytest.raises(UsageError, match="not available yet"):
-        parse_store(name)
+def test_parse_portal_stores_as_typed_and_as_recorded() -> None:
+    assert parse_store("pingone") == StoreSpec("pingone")
+    assert parse_store("PingOne:env-1/idp-2") == StoreSpec("pingone", place="env-1")
+    assert parse_store("okta") == StoreSpec("okta")
+    assert parse_store("okta:https://acme.okta.com/0oa123") == StoreSpec("okta", place="https://acme.okta.com")
 
 
 def test_open_none_and_env_file(tmp_path: Path) -> None:

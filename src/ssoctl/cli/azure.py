@@ -135,6 +135,42 @@ def register(
             show_default=False,
         ),
     ] = None,
+    pingone_env: Annotated[
+        str | None,
+        typer.Option(
+            "--pingone-env",
+            metavar="ENV_ID",
+            help="PingOne environment ID for --store pingone (worker app: PINGONE_CLIENT_ID / PINGONE_CLIENT_SECRET).",
+            show_default=False,
+        ),
+    ] = None,
+    pingone_region: Annotated[
+        str | None,
+        typer.Option(
+            "--pingone-region",
+            metavar="com|eu|asia|ca",
+            help="PingOne region: picks api.pingone.REGION and auth.pingone.REGION \\[default: com].",
+            show_default=False,
+        ),
+    ] = None,
+    pingone_api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--pingone-api-url",
+            metavar="URL",
+            help="PingOne API base URL (overrides the region's).",
+            show_default=False,
+        ),
+    ] = None,
+    pingone_auth_url: Annotated[
+        str | None,
+        typer.Option(
+            "--pingone-auth-url",
+            metavar="URL",
+            help="PingOne auth server URL (overrides the region's).",
+            show_default=False,
+        ),
+    ] = None,
     secret_days: Annotated[
         int,
         typer.Option(
@@ -148,7 +184,8 @@ def register(
         typer.Option(
             "--store",
             metavar="STORE",
-            help="Where the client ID and secret go: keyring, env-file:PATH (0600 dotenv), or none (with --show-secret). "
+            help="Where the client ID and secret go: keyring, env-file:PATH (0600 dotenv), none (with --show-secret), "
+            "or straight into the portal: pingone (--pingone-env) or okta (--okta-org, OKTA_API_TOKEN). "
             "\\[default: the store that holds this registration's secret now; the first time: keyring]",
             show_default=False,
             autocompletion=opt.complete_store,
@@ -208,6 +245,10 @@ def register(
             identifier_uri=identifier_uri,
             admin_consent=opt.tri_state(ctx, "admin_consent", admin_consent),
             okta_org=okta_org,
+            pingone_env=pingone_env,
+            pingone_region=pingone_region,
+            pingone_api_url=pingone_api_url,
+            pingone_auth_url=pingone_auth_url,
             secret_days=secret_days,
             store=store,
             plan_only=plan,

@@ -24,7 +24,7 @@ from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal
 from ssoctl.preflight import assess, needs_of, preflight
-from ssoctl.resources import read_current
+from ssoctl.resources import identity_provider, read_current
 from ssoctl.resources.permission_names import resolve as resolve_permission_names
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import (
@@ -37,6 +37,7 @@ from ssoctl.spec import (
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
+from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
 
 from .confirm import confirm_change
 from .hints import command_for
@@ -63,6 +64,10 @@ class RegisterOptions:
     admin_consent: bool | None = None
     okta_org: str | None = None
     tenant_only: bool = False
+    pingone_env: str | None = None
+    pingone_region: str | None = None
+    pingone_api_url: str | None = None
+    pingone_auth_url: str | None = None
     secret_days: int = SECRET_DAYS_DEFAULT
     store: str | None = None
     plan_only: bool = False
@@ -192,6 +197,17 @@ def portal_options(opts: RegisterOptions) -> PortalOptions:
     )
 
 
+def provider_options(opts: RegisterOptions) -> ProviderOptions:
+    """The portal-store flags (--store pingone / okta); `prepare` names the provider after the app."""
+    return ProviderOptions(
+        pingone_env=opts.pingone_env,
+        pingone_region=opts.pingone_region,
+        pingone_api_url=opts.pingone_api_url,
+        pingone_auth_url=opts.pingone_auth_url,
+        okta_org=opts.okta_org,
+    )
+
+
 def build_request(opts: RegisterOptions, home: Path) -> tuple[Portal, AppSpec, str | None]:
     """The portal, desired spec and `--store` text an invocation asks for: checks only, no
     request (user portal profiles are read from `home`)."""
@@ -238,15 +254,45 @@ def prepare(
     deps: Deps,
     notice: Callable[[str], None],
     progress: Callable[[str], contextlib.AbstractContextManager[None]] = _quiet,
+    provider: ProviderOptions | None = None,
 ) -> Prepared:
-    """Choose, open and preflight the store and state.json, read the tenant, plan. Changes nothing."""
+    """Choose, open and preflight the store and state.json, read the tenant, plan. Changes nothing.
+
+    `provider`: the --store pingone / okta flags; the identity provider is named like the app.
+    A store that runs something (the sandbox's fake PingOne) is closed again if this fails."""
     with progress("Signing in to Microsoft Graph…"):
         tenant_id = session.tenant_id
     # A registration keeps its store: without --store, the one holding its secret now.
-    store_spec: StoreSpec = choose_store(requested_store, state.get(tenant_id, spec.unique_name))
+    store_spec: StoreSpec = dataclasses.replace(
+        choose_store(requested_store, state.get(tenant_id, spec.unique_name)),
+        provider=dataclasses.replace(provider or ProviderOptions(), idp_name=spec.display_name),
+    )
     store, note = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
     if note:
         notice(note)
+    try:
+        return _prepare_with(portal, spec, store, tenant_id, session, state, deps, progress)
+    except BaseException:
+        close_store(store)
+        raise
+
+
+def close_store(store: Store | None) -> None:
+    """Stop what a store started (the sandbox's fake PingOne / Okta); nothing for the others."""
+    if isinstance(store, PortalApiStore):
+        store.close()
+
+
+def _prepare_with(
+    portal: Portal,
+    spec: AppSpec,
+    store: Store | None,
+    tenant_id: str,
+    session: GraphSession,
+    state: StateFile,
+    deps: Deps,
+    progress: Callable[[str], contextlib.AbstractContextManager[None]],
+) -> Prepared:
     spec = resolve_permission_names(spec, session.graph)
     ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
     # Before anything in the tenant changes (and for --plan too, so it tells the truth).
@@ -255,6 +301,10 @@ def prepare(
         store.preflight(ref)
     with progress(f"Reading {spec.display_name} in tenant {tenant_id}…"):
         plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
+    if isinstance(store, PortalApiStore):  # the portal's identity provider, as a resource
+        app_id = plan.current.app_id if plan.current else None
+        idp_step = identity_provider.diff(store, app_id, plan.new_secret is not None)
+        plan = dataclasses.replace(plan, steps=(*plan.steps, idp_step))
     discovery = session.discovery_url if portal.shows_discovery_url else ""
     tenant_flag = tenant_id if session.requested_tenant else None
     return Prepared(portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag)
@@ -314,25 +364,48 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
-        prepared = prepare(portal, spec, requested_store, session, state, deps, ui.notice, ui.progress)
-        plan = prepared.plan
-        if prepared.store is None and plan.new_secret is not None and not opts.show_secret:
-            raise UsageError(
-                "--store none would keep the new secret nowhere",
-                hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
-            )
-        if opts.show_secret and plan.new_secret is None:
-            ui.notice(
-                "no new secret is made, so there is none to show: a value is shown only when it is created"
-            )
-        if plan.has_changes:
-            _check_rights(session.graph, plan, opts, ui)
-        ui.show_plan(plan, prepared.tenant_id, prepared.sandbox)
-        if opts.plan_only or not plan.has_changes:
-            return conclude_unchanged(prepared, deps, state, plan_only=opts.plan_only)
-        _confirm(opts, deps, ui)
-        with ui.progress("Applying the changes…"):
-            return apply_prepared(prepared, session, state, deps)
+        prepared = prepare(
+            portal,
+            spec,
+            requested_store,
+            session,
+            state,
+            deps,
+            ui.notice,
+            ui.progress,
+            provider=provider_options(opts),
+        )
+        try:
+            return _register_prepared(prepared, opts, session, state, deps, ui)
+        finally:
+            close_store(prepared.store)
+
+
+def _register_prepared(
+    prepared: Prepared,
+    opts: RegisterOptions,
+    session: GraphSession,
+    state: StateFile,
+    deps: Deps,
+    ui: RegisterUI,
+) -> RegisterOutcome:
+    """Show, confirm and apply one prepared registration."""
+    plan = prepared.plan
+    if prepared.store is None and plan.new_secret is not None and not opts.show_secret:
+        raise UsageError(
+            "--store none would keep the new secret nowhere",
+            hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
+        )
+    if opts.show_secret and plan.new_secret is None:
+        ui.notice("no new secret is made, so there is none to show: a value is shown only when it is created")
+    if plan.has_changes:
+        _check_rights(session.graph, plan, opts, ui)
+    ui.show_plan(plan, prepared.tenant_id, prepared.sandbox)
+    if opts.plan_only or not plan.has_changes:
+        return conclude_unchanged(prepared, deps, state, plan_only=opts.plan_only)
+    _confirm(opts, deps, ui)
+    with ui.progress("Applying the changes…"):
+        return apply_prepared(prepared, session, state, deps)
 
 
 def _check_rights(graph: GraphApi, plan: Plan, opts: RegisterOptions, ui: RegisterUI) -> None:

@@ -73,6 +73,12 @@ def reveal_secret(
             f"ssoctl stores no secret for {reg.display_name}",
             hint=f"create one: {register_again(None)} --store keyring (or --store env-file:PATH)",
         )
+    if held.store.split(":")[0] in ("pingone", "okta"):
+        raise UsageError(
+            f"the secret of {reg.display_name} lives only in {held.store}; ssoctl never keeps a copy to reveal",
+            hint="the portal already has it; to get a value you can see, register again with "
+            "--store keyring or --store env-file:PATH (that makes a new secret)",
+        )
     register = register_again(hint_store(held.store, deps.home))
     ref = CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name))
     store, _ = deps.open_store(parse_store(held.store), home=deps.home, sandbox=False, env=deps.env)

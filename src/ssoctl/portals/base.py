@@ -99,6 +99,8 @@ class NextStepContext:
     @property
     def secret_to_paste(self) -> str:
         """Where the person gets the secret's value from: the reveal command, or what they saved."""
+        if self.secret_location and self.secret_location.split(":")[0] in ("pingone", "okta"):
+            return f"nothing — ssoctl already wrote it to {self.secret_location}"
         if self.secret_location:
             return f"the value printed by `{self.reveal_command}`"
         return "the secret value you saved when it was shown"

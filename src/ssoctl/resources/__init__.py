@@ -11,10 +11,18 @@ from collections.abc import Callable
 
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
-from ssoctl.resources import application, grant, password, role_assignment, service_principal
+from ssoctl.resources import (
+    application,
+    grant,
+    identity_provider,
+    password,
+    role_assignment,
+    service_principal,
+)
 from ssoctl.resources.base import (
     APPLICATION,
     GRANT,
+    IDENTITY_PROVIDER,
     PASSWORD,
     ROLE_ASSIGNMENT,
     SERVICE_PRINCIPAL,
@@ -31,6 +39,7 @@ APPLY: dict[str, Callable[[Step, ApplyContext], None]] = {
     SERVICE_PRINCIPAL: service_principal.apply,
     GRANT: grant.apply,
     ROLE_ASSIGNMENT: role_assignment.apply,
+    IDENTITY_PROVIDER: identity_provider.apply,
 }
 
 

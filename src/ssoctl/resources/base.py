@@ -42,6 +42,7 @@ PASSWORD = "passwordCredential"
 SERVICE_PRINCIPAL = "servicePrincipal"
 GRANT = "oauth2PermissionGrant"
 ROLE_ASSIGNMENT = "appRoleAssignment"
+IDENTITY_PROVIDER = "identityProvider"  # the portal's, with --store pingone / okta (not Graph's)
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,8 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         creds = Credentials(client_id=ctx.app_id, tenant_id=ctx.ref.tenant_id, client_secret=issued.text)
         if ctx.store is not None:
             _store_or_undo(ctx, creds, issued)
-        ctx.issued, ctx.stored_in = issued, plan.new.store
+        # A portal store knows its provider's id only once it wrote it (`pingone:<env>/<idp>`).
+        ctx.issued, ctx.stored_in = issued, (ctx.store.location if ctx.store is not None else plan.new.store)
     for old in plan.retire:
         if old.on_app:
             try:

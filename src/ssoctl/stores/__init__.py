@@ -6,9 +6,10 @@ Importing this package is cheap: the keyring library is imported only when a key
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,7 @@ from ssoctl.errors import StoreError, UsageError
 from ssoctl.stores.base import Store
 from ssoctl.stores.env_file import EnvFileStore
 from ssoctl.stores.keyring_store import INSECURE, UNAVAILABLE, KeyringStore
+from ssoctl.stores.portal_api import OktaStore, PingOneStore, ProviderOptions
 
 __all__ = [
     "EnvFileStore",
@@ -27,10 +29,10 @@ __all__ = [
     "sandbox_credentials_path",
 ]
 
-StoreKind = Literal["keyring", "env-file", "none"]
+StoreKind = Literal["keyring", "env-file", "none", "pingone", "okta"]
 
-VALID_FORMS = "keyring, env-file:PATH, none"
-PLANNED = ("pingone", "okta")
+VALID_FORMS = "keyring, env-file:PATH, none, pingone, okta"
+PORTAL_KINDS = ("pingone", "okta")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class StoreSpec:
 
     kind: StoreKind
     path: Path | None = None
+    place: str = ""  # pingone: the environment ID; okta: the org URL (from a recorded location)
+    provider: ProviderOptions | None = field(default=None, compare=False)  # the portal-store flags
 
     def __str__(self) -> str:
         return f"env-file:{self.path}" if self.kind == "env-file" else self.kind
@@ -59,11 +63,10 @@ def parse_store(text: str) -> StoreSpec:
         return StoreSpec("env-file", path)
     if not sep and kind in ("keyring", "none"):
         return StoreSpec("keyring" if kind == "keyring" else "none")
-    if not sep and kind in PLANNED:
-        raise UsageError(
-            f"--store {kind} is not available yet",
-            hint=f"the {kind} API store is planned; for now use one of: {VALID_FORMS}",
-        )
+    if kind in PORTAL_KINDS:
+        # `pingone` / `okta` as typed, or `pingone:<envId>/<idpId>` / `okta:<org>/<idpId>` as recorded.
+        place = rest.strip().rsplit("/", 1)[0] if sep and "/" in rest else rest.strip()
+        return StoreSpec("pingone" if kind == "pingone" else "okta", place=place)
     raise UsageError(f"unknown --store {text!r}", hint=f"use one of: {VALID_FORMS}")
 
 
@@ -86,6 +89,8 @@ def open_store(
     """
     if spec.kind == "none":
         return None, None
+    if spec.kind in PORTAL_KINDS:
+        return _open_portal_store(spec, home=home, sandbox=sandbox, env=env)
     if spec.kind == "env-file":
         assert spec.path is not None
         return EnvFileStore(spec.path), None
@@ -104,3 +109,33 @@ def open_store(
             f"no OS keyring available; sandbox credentials go to {path} (0600)",
         )
     return store, None
+
+
+def _open_portal_store(
+    spec: StoreSpec, *, home: Path, sandbox: bool, env: Mapping[str, str]
+) -> tuple[Store, str | None]:
+    """PingOne or Okta; in the sandbox without a URL of its own, a fake one started here."""
+    options = spec.provider or ProviderOptions()
+    if spec.kind == "pingone":
+        if spec.place and not options.pingone_env:
+            options = dataclasses.replace(options, pingone_env=spec.place)
+        if sandbox and not options.pingone_api_url:  # a URL given (a test's fake) is used as is
+            from ssoctl.stores.sandbox_portals import sandbox_pingone
+
+            return sandbox_pingone(options, home)
+        return PingOneStore(options, env), None
+    if spec.place and not options.okta_org:
+        options = dataclasses.replace(options, okta_org=spec.place)
+    if sandbox and not _loopback(options.okta_org):
+        from ssoctl.stores.sandbox_portals import sandbox_okta
+
+        return sandbox_okta(options, home)
+    return OktaStore(options, env), None
+
+
+def _loopback(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    from ssoctl.config import is_loopback_host
+
+    return bool(url) and is_loopback_host(urlsplit(url or "").hostname or "")

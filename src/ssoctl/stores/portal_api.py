@@ -1,0 +1,495 @@
+"""Portal API stores: the secret goes straight into the portal's identity provider (PingOne, Okta).
+
+`--store pingone` keeps exactly one PingOne identity provider of type MICROSOFT, named like the
+app registration, with `clientId` = the appId and `clientSecret` = the secret Graph issued;
+`--store okta` the same for an Okta org's Microsoft IdP (protocol OIDC). The provider is found by
+name (a hand-made one is adopted), never duplicated, and written only when a new secret is made.
+
+Nothing secret stays here: the value goes from Graph's answer to the portal in one request and is
+never printed, logged or written to disk; `load` can tell *that* the portal holds this app's
+credentials, never the secret itself. The portal's own credentials (a PingOne worker app's client
+credentials, an Okta API token) are checked in `preflight`, before anything in the tenant changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ssoctl.config import check_base_url
+from ssoctl.credentials import CredentialRef, Credentials, Secret
+from ssoctl.errors import StoreError, UsageError
+
+JSON = dict[str, Any]
+TIMEOUT = 20.0
+PINGONE_REGIONS = ("com", "eu", "asia", "ca")
+KEYRING_SERVICE = "ssoctl"
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    """The portal-store flags: where the provider lives and what the identity provider is called."""
+
+    idp_name: str = ""
+    pingone_env: str | None = None
+    pingone_region: str | None = None
+    pingone_api_url: str | None = None
+    pingone_auth_url: str | None = None
+    okta_org: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    """The identity provider as the portal shows it (never its secret)."""
+
+    idp_id: str
+    name: str
+    enabled: bool
+    client_id: str
+    raw: JSON
+
+
+class _Http:
+    """Small JSON-over-HTTPS client; errors become StoreError naming the portal and its words."""
+
+    def __init__(self, portal: str) -> None:
+        self.portal = portal
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: Any = None,
+        form: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        data = None
+        all_headers = {"Accept": "application/json", **headers}
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                return exc.code, json.loads(raw) if raw else None
+            except ValueError:
+                return exc.code, None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise StoreError(
+                f"cannot reach {self.portal} at {urllib.parse.urlsplit(url).netloc}: {reason}",
+                hint=f"check the {self.portal} URL options and your network; nothing was changed",
+            ) from None
+
+
+def _from_keyring(username: str) -> str | None:
+    """A value the user keeps in the OS keyring (service `ssoctl`); None when there is none."""
+    try:
+        import keyring
+
+        value = keyring.get_password(KEYRING_SERVICE, username)
+        return str(value) if value else None
+    except Exception:
+        return None
+
+
+class PortalApiStore:
+    """What PingOne and Okta share: find the provider by name, write it with a new secret."""
+
+    kind = ""
+    title = ""
+
+    def __init__(self, options: ProviderOptions) -> None:
+        self.options = options
+        self.current: ProviderState | None = None
+        self._checked = False
+        self.http = _Http(self.title)
+
+    # The Store protocol -------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        idp = self.current.idp_id if self.current else "(new)"
+        return f"{self.kind}:{self.place}/{idp}"
+
+    def preflight(self, ref: CredentialRef) -> None:
+        """Check the portal's credentials and find the provider by name (reads only)."""
+        self.authenticate()
+        self.current = self.find()
+        self._checked = True
+
+    def save(self, ref: CredentialRef, creds: Credentials) -> None:
+        if not self._checked:
+            self.preflight(ref)
+        found = self.find()  # never a second one, also if someone made it since the plan
+        status, body = self.write(found, creds)
+        if status not in (200, 201):
+            raise StoreError(
+                f"{self.title} refused to {'update' if found else 'create'} the identity provider "
+                f"{self.options.idp_name!r}: {self.describe_error(status, body)}",
+                hint=f"fix it in {self.title}, then run the same command again",
+            )
+        self.current = self.state(body)
+
+    def load(self, ref: CredentialRef) -> Credentials | None:
+        """The app the provider is set up for, when it is enabled (its secret is never readable)."""
+        current = self.current
+        if current is None or not current.enabled or not current.client_id:
+            return None
+        have = self.shown(current)
+        if any(have.get(k) != v for k, v in self.desired().items() if v != "{appId}"):
+            return None  # drifted (renamed scopes, protocol…): the next write puts it right
+        return Credentials(client_id=current.client_id, tenant_id=ref.tenant_id, client_secret=Secret(""))
+
+    def delete(self, ref: CredentialRef) -> None:
+        """A replaced secret needs no deleting: the provider holds only the newest one."""
+
+    def close(self) -> None:
+        """Stop a sandbox fake this store started (nothing for a real portal)."""
+
+    # What each portal fills in ---------------------------------------------------------------
+    @property
+    def place(self) -> str:
+        raise NotImplementedError
+
+    def authenticate(self) -> None:
+        raise NotImplementedError
+
+    def find(self) -> ProviderState | None:
+        raise NotImplementedError
+
+    def write(self, found: ProviderState | None, creds: Credentials) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def state(self, raw: JSON) -> ProviderState:
+        raise NotImplementedError
+
+    def describe_error(self, status: int, body: Any) -> str:
+        raise NotImplementedError
+
+    def desired(self) -> dict[str, str]:
+        """The provider's settings ssoctl keeps, for the plan (never the secret)."""
+        raise NotImplementedError
+
+    def shown(self, current: ProviderState) -> dict[str, str]:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        """Delete the provider (unregister); nothing when there is none."""
+        raise NotImplementedError
+
+
+class PingOneStore(PortalApiStore):
+    """A PingOne (platform) environment's MICROSOFT identity provider, through a worker app."""
+
+    kind = "pingone"
+    title = "PingOne"
+
+    def __init__(
+        self,
+        options: ProviderOptions,
+        env: Mapping[str, str],
+        *,
+        worker: tuple[str, str] | None = None,
+        on_close: Any = None,
+    ) -> None:
+        super().__init__(options)
+        if not options.pingone_env:
+            raise UsageError(
+                "--store pingone needs --pingone-env ENV_ID",
+                hint="the environment ID is in the PingOne admin console → Environment → Properties",
+            )
+        region = (options.pingone_region or "com").lower()
+        if region not in PINGONE_REGIONS:
+            raise UsageError(
+                f"--pingone-region {options.pingone_region!r} is not known",
+                hint=f"use one of: {', '.join(PINGONE_REGIONS)}",
+            )
+        self.env_id = options.pingone_env
+        self.api_url = check_base_url(
+            options.pingone_api_url or f"https://api.pingone.{region}/v1", what="--pingone-api-url"
+        )
+        self.auth_url = check_base_url(
+            options.pingone_auth_url or f"https://auth.pingone.{region}", what="--pingone-auth-url"
+        )
+        self._worker = worker
+        self._env = env
+        self._token: Secret | None = None
+        self._on_close = on_close
+
+    def _worker_credentials(self, env: Mapping[str, str]) -> tuple[str, str]:
+        client_id = env.get("PINGONE_CLIENT_ID") or _from_keyring(f"pingone:{self.env_id}/client_id")
+        secret = env.get("PINGONE_CLIENT_SECRET") or _from_keyring(f"pingone:{self.env_id}/client_secret")
+        if not client_id or not secret:
+            missing = "PINGONE_CLIENT_ID" if not client_id else "PINGONE_CLIENT_SECRET"
+            raise UsageError(
+                f"{missing} is not set: --store pingone needs a PingOne worker app's client credentials",
+                hint="set PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET (a worker app with the Identity Data Admin "
+                f"role), or keep them in the OS keyring as ssoctl / pingone:{self.env_id}/client_id and …/client_secret",
+            )
+        return client_id, secret
+
+    def close(self) -> None:
+        if self._on_close:
+            self._on_close()
+
+    @property
+    def place(self) -> str:
+        return self.env_id
+
+    def _idps_url(self) -> str:
+        return f"{self.api_url}/environments/{urllib.parse.quote(self.env_id)}/identityProviders"
+
+    def authenticate(self) -> None:
+        client_id, secret = self._worker or self._worker_credentials(self._env)
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        status, body = self.http.call(
+            "POST",
+            f"{self.auth_url}/{urllib.parse.quote(self.env_id)}/as/token",
+            headers={"Authorization": f"Basic {basic}"},
+            form={"grant_type": "client_credentials"},
+        )
+        if status != 200 or not isinstance(body, dict) or not body.get("access_token"):
+            why = (
+                body.get("error_description") or body.get("error")
+                if isinstance(body, dict)
+                else f"HTTP {status}"
+            )
+            raise StoreError(
+                f"PingOne refused the worker app's credentials (PINGONE_CLIENT_ID / PINGONE_CLIENT_SECRET) "
+                f"for environment {self.env_id}: {why}. Nothing was changed",
+                hint="check the worker app's client ID and secret in PingOne → Applications, and --pingone-env / --pingone-region",
+            )
+        self._token = Secret(str(body["access_token"]))
+
+    def _headers(self) -> dict[str, str]:
+        assert self._token is not None
+        return {"Authorization": f"Bearer {self._token.reveal()}"}
+
+    def describe_error(self, status: int, body: Any) -> str:
+        if isinstance(body, dict) and "code" in body:
+            details = "; ".join(
+                f"{d.get('target', '')}: {d.get('message', '')}"
+                for d in body.get("details") or []
+                if isinstance(d, dict)
+            )
+            return f"{body.get('code')} {body.get('message', '')}" + (f" ({details})" if details else "")
+        return f"HTTP {status}"
+
+    def find(self) -> ProviderState | None:
+        status, body = self.http.call("GET", self._idps_url(), headers=self._headers())
+        if status != 200 or not isinstance(body, dict):
+            raise StoreError(
+                f"PingOne refused to list identity providers in environment {self.env_id}: {self.describe_error(status, body)}",
+                hint="the worker app needs the Identity Data Admin (or Environment Admin) role in that environment",
+            )
+        items = (body.get("_embedded") or {}).get("identityProviders") or []
+        named = [i for i in items if i.get("type") == "MICROSOFT" and i.get("name") == self.options.idp_name]
+        return self.state(named[0]) if named else None
+
+    def state(self, raw: JSON) -> ProviderState:
+        return ProviderState(
+            str(raw["id"]),
+            str(raw.get("name", "")),
+            bool(raw.get("enabled")),
+            str(raw.get("clientId") or ""),
+            raw,
+        )
+
+    def write(self, found: ProviderState | None, creds: Credentials) -> tuple[int, Any]:
+        body = {
+            "type": "MICROSOFT",
+            "name": self.options.idp_name,
+            "enabled": True,
+            "clientId": creds.client_id,
+            "clientSecret": creds.client_secret.reveal(),
+        }
+        if found is None:
+            return self.http.call("POST", self._idps_url(), headers=self._headers(), body=body)
+        if found.raw.get("description"):
+            body["description"] = found.raw["description"]
+        return self.http.call("PUT", f"{self._idps_url()}/{found.idp_id}", headers=self._headers(), body=body)
+
+    def desired(self) -> dict[str, str]:
+        return {"type": "MICROSOFT", "name": self.options.idp_name, "enabled": "true", "clientId": "{appId}"}
+
+    def shown(self, current: ProviderState) -> dict[str, str]:
+        return {
+            "type": str(current.raw.get("type", "")),
+            "name": current.name,
+            "enabled": str(current.enabled).lower(),
+            "clientId": current.client_id,
+        }
+
+    def remove(self) -> None:
+        self.authenticate()
+        found = self.find()
+        if found:
+            self.http.call("DELETE", f"{self._idps_url()}/{found.idp_id}", headers=self._headers())
+
+
+OKTA_SCOPES = ["openid", "email", "profile"]
+
+
+class OktaStore(PortalApiStore):
+    """An Okta org's MICROSOFT identity provider, through the Identity Providers API (SSWS token)."""
+
+    kind = "okta"
+    title = "Okta"
+
+    def __init__(
+        self,
+        options: ProviderOptions,
+        env: Mapping[str, str],
+        *,
+        api_base: str | None = None,
+        on_close: Any = None,
+    ) -> None:
+        super().__init__(options)
+        if not options.okta_org:
+            raise UsageError(
+                "--store okta needs --okta-org URL", hint="e.g. --okta-org https://acme.okta.com"
+            )
+        self.org = check_base_url(options.okta_org, what="--okta-org")
+        self.api = api_base or self.org  # where requests go (the sandbox's fake serves another host)
+        self._env = env
+        self._token: Secret | None = None
+        self._on_close = on_close
+
+    def close(self) -> None:
+        if self._on_close:
+            self._on_close()
+
+    @property
+    def place(self) -> str:
+        return self.org
+
+    def _headers(self) -> dict[str, str]:
+        if self._token is None:
+            token = self._env.get("OKTA_API_TOKEN") or _from_keyring(f"okta:{self.org}/api_token")
+            if not token:
+                raise UsageError(
+                    "OKTA_API_TOKEN is not set: --store okta needs an Okta API token",
+                    hint="create one in Okta → Security → API → Tokens (an admin who may manage identity providers) "
+                    "and set OKTA_API_TOKEN",
+                )
+            self._token = Secret(token)
+        return {"Authorization": f"SSWS {self._token.reveal()}"}
+
+    def describe_error(self, status: int, body: Any) -> str:
+        if isinstance(body, dict) and "errorCode" in body:
+            causes = "; ".join(
+                str(c.get("errorSummary", "")) for c in body.get("errorCauses") or [] if isinstance(c, dict)
+            )
+            return f"{body['errorCode']} {body.get('errorSummary', '')}" + (f" ({causes})" if causes else "")
+        return f"HTTP {status}"
+
+    def authenticate(self) -> None:
+        """Okta has no token exchange: the first read proves the API token (`find`)."""
+
+    def find(self) -> ProviderState | None:
+        query = urllib.parse.urlencode({"q": self.options.idp_name, "type": "MICROSOFT", "limit": "200"})
+        status, body = self.http.call("GET", f"{self.api}/api/v1/idps?{query}", headers=self._headers())
+        if status == 401:
+            raise StoreError(
+                f"Okta refused the API token (OKTA_API_TOKEN) for {self.org}: {self.describe_error(status, body)}. "
+                "Nothing was changed",
+                hint="create a new token in Okta → Security → API → Tokens and set OKTA_API_TOKEN",
+            )
+        if status != 200 or not isinstance(body, list):
+            raise StoreError(
+                f"Okta refused to list identity providers: {self.describe_error(status, body)}",
+                hint="the token's admin needs permission to manage identity providers (Super or Org Administrator)",
+            )
+        named = [i for i in body if i.get("type") == "MICROSOFT" and i.get("name") == self.options.idp_name]
+        return self.state(named[0]) if named else None
+
+    def state(self, raw: JSON) -> ProviderState:
+        client = ((raw.get("protocol") or {}).get("credentials") or {}).get("client") or {}
+        return ProviderState(
+            str(raw["id"]),
+            str(raw.get("name", "")),
+            raw.get("status") == "ACTIVE",
+            str(client.get("client_id") or ""),
+            raw,
+        )
+
+    def write(self, found: ProviderState | None, creds: Credentials) -> tuple[int, Any]:
+        body: JSON = {
+            "type": "MICROSOFT",
+            "name": self.options.idp_name,
+            "protocol": {
+                "type": "OIDC",
+                "scopes": OKTA_SCOPES,
+                "credentials": {
+                    "client": {"client_id": creds.client_id, "client_secret": creds.client_secret.reveal()}
+                },
+            },
+            "policy": {
+                "provisioning": {
+                    "action": "AUTO",
+                    "profileMaster": False,
+                    "groups": {"action": "NONE"},
+                    "conditions": {"deprovisioned": {"action": "NONE"}, "suspended": {"action": "NONE"}},
+                },
+                "accountLink": {"filter": None, "action": "AUTO"},
+                "subject": {
+                    "userNameTemplate": {"template": "idpuser.userPrincipalName"},
+                    "filter": None,
+                    "matchType": "USERNAME",
+                },
+                "maxClockSkew": 0,
+            },
+        }
+        if found is None:
+            return self.http.call("POST", f"{self.api}/api/v1/idps", headers=self._headers(), body=body)
+        # PUT replaces the whole IdP: keep what the admin set (policy, endpoints), change ssoctl's part.
+        merged = {k: v for k, v in found.raw.items() if k not in ("_links", "id", "created", "lastUpdated")}
+        protocol = dict(merged.get("protocol") or {})
+        protocol.update(type="OIDC", scopes=OKTA_SCOPES, credentials=body["protocol"]["credentials"])
+        merged.update(type="MICROSOFT", name=self.options.idp_name, protocol=protocol)
+        merged.setdefault("policy", body["policy"])
+        return self.http.call(
+            "PUT", f"{self.api}/api/v1/idps/{found.idp_id}", headers=self._headers(), body=merged
+        )
+
+    def desired(self) -> dict[str, str]:
+        return {
+            "type": "MICROSOFT",
+            "name": self.options.idp_name,
+            "protocol": "OIDC",
+            "scopes": " ".join(OKTA_SCOPES),
+            "client_id": "{appId}",
+        }
+
+    def shown(self, current: ProviderState) -> dict[str, str]:
+        protocol = current.raw.get("protocol") or {}
+        return {
+            "type": str(current.raw.get("type", "")),
+            "name": current.name,
+            "protocol": str(protocol.get("type", "")),
+            "scopes": " ".join(protocol.get("scopes") or []),
+            "client_id": current.client_id,
+        }
+
+    def remove(self) -> None:
+        found = self.find()
+        if found:
+            self.http.call(
+                "POST", f"{self.api}/api/v1/idps/{found.idp_id}/lifecycle/deactivate", headers=self._headers()
+            )
+            self.http.call("DELETE", f"{self.api}/api/v1/idps/{found.idp_id}", headers=self._headers())

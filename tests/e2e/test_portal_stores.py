@@ -1,0 +1,184 @@
+"""`--store pingone` / `--store okta` end to end: the real CLI and Graph client against the sandbox
+tenant, and the provider side against fake PingOne / Okta servers on 127.0.0.1 (real HTTP)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ssoctl.sandbox.portal_fakes import FakeOkta, FakePingOne
+from tests.e2e.conftest import Cli, Run, Tenant
+
+
+@pytest.fixture
+def pingone() -> Iterator[FakePingOne]:
+    with FakePingOne() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def okta() -> Iterator[FakeOkta]:
+    with FakeOkta() as fake:
+        yield fake  # type: ignore[misc]
+
+
+def worker(fake: FakePingOne, secret: str | None = None) -> dict[str, str]:
+    return {"PINGONE_CLIENT_ID": fake.client_id, "PINGONE_CLIENT_SECRET": secret or fake.client_secret}
+
+
+def to_pingone(cli: Cli, fake: FakePingOne, *args: str, env: dict[str, str] | None = None) -> Run:
+    return cli.register(
+        "--store", "pingone", "--pingone-env", fake.env_id,
+        "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+        "--yes", *args, env=env if env is not None else worker(fake),
+    )  # fmt: skip
+
+
+def to_okta(cli: Cli, fake: FakeOkta, *args: str, token: str | None = None) -> Run:
+    return cli(
+        "azure", "register", "--portal", "okta", "--okta-org", fake.url, "--store", "okta", "--yes", *args,
+        env={"OKTA_API_TOKEN": token or fake.token},
+    )  # fmt: skip
+
+
+def files_under(home: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in home.rglob("*") if p.is_file())
+
+
+def test_pingone_holds_exactly_one_provider_with_the_issued_secret(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne, home: Path
+) -> None:
+    run = to_pingone(cli, pingone, "--show-secret", "-o", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    (idp,) = pingone.idps.values()
+    assert (idp["type"], idp["name"], idp["enabled"], idp["clientId"]) == (
+        "MICROSOFT",
+        "emnify",
+        True,
+        doc["appId"],
+    )
+    text = doc["secret"]["secretText"]
+    assert pingone.holds(idp["id"], text)
+    assert doc["secret"]["store"] == f"pingone:{pingone.env_id}/{idp['id']}"
+    assert {c["resource"] for c in doc["changes"]} >= {"identityProvider"}
+    assert text not in run.stderr and text not in files_under(home)  # only --show-secret printed it
+    assert not any(text in str(c) for c in doc["changes"])
+
+    writes = len(pingone.mutating)
+    again = to_pingone(cli, pingone)
+    assert again.exit_code == 0, again.stderr
+    assert again.mutating == [] and len(pingone.mutating) == writes  # nothing written either side
+    assert len(pingone.idps) == 1 and pingone.holds(idp["id"], text)
+    assert "holds this app's client secret" in again.stdout
+
+
+def test_pingone_refused_worker_secret_changes_nothing_anywhere(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne
+) -> None:
+    run = to_pingone(cli, pingone, env=worker(pingone, secret="wrong"))
+    assert run.exit_code == 1
+    assert "PINGONE_CLIENT_SECRET" in run.stderr and "invalid client credentials" in run.stderr.lower()
+    assert run.mutating == [] and tenant.apps() == []
+    assert pingone.idps == {} and pingone.mutating == []
+
+
+def test_pingone_adopts_a_hand_made_provider_and_never_duplicates(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne
+) -> None:
+    made = pingone.add_by_hand("emnify", enabled=False)
+    plan = to_pingone(cli, pingone, "--plan")
+    assert "~ enabled" in plan.stdout.replace("  ", " ") or "enabled" in plan.stdout
+    run = to_pingone(cli, pingone, "-o", "json")
+    assert run.exit_code == 0, run.stderr
+    (idp,) = pingone.idps.values()
+    assert idp["id"] == made["id"] and idp["enabled"] is True and idp["clientId"] == run.json()["appId"]
+
+
+def test_pingone_write_failure_takes_the_new_entra_secret_back(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne
+) -> None:
+    pingone.fail_next_write = 500
+    run = to_pingone(cli, pingone)
+    assert run.exit_code == 1 and "PingOne" in run.stderr
+    assert tenant.app().get("passwordCredentials") == []  # the secret nobody holds is gone
+    assert pingone.idps == {}
+
+
+def test_pingone_plain_http_only_on_loopback(cli: Cli, tenant: Tenant, pingone: FakePingOne) -> None:
+    run = cli.register(
+        "--store", "pingone", "--pingone-env", pingone.env_id, "--pingone-api-url", "http://pingone.example/v1",
+        "--yes", env=worker(pingone),
+    )  # fmt: skip
+    assert run.exit_code == 2 and "plain http" in run.stderr
+    assert run.requests == [] or run.mutating == []
+    assert tenant.apps() == []
+
+
+def test_pingone_region_picks_the_hosts(cli: Cli, tenant: Tenant) -> None:
+    from ssoctl.stores.portal_api import PingOneStore, ProviderOptions
+
+    store = PingOneStore(ProviderOptions("x", pingone_env="e1", pingone_region="eu"), {})
+    assert (store.api_url, store.auth_url) == ("https://api.pingone.eu/v1", "https://auth.pingone.eu")
+    run = cli.register("--store", "pingone", "--pingone-env", "e1", "--pingone-region", "mars", "--yes")
+    assert run.exit_code == 2 and "com, eu, asia, ca" in run.stderr
+
+
+def test_okta_idp_is_microsoft_oidc_with_the_secret(
+    cli: Cli, tenant: Tenant, okta: FakeOkta, home: Path
+) -> None:
+    run = to_okta(cli, okta, "--show-secret", "-o", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    (idp,) = okta.idps.values()
+    assert (idp["type"], idp["name"], idp["protocol"]["type"]) == ("MICROSOFT", "okta", "OIDC")
+    assert idp["protocol"]["scopes"] == ["openid", "email", "profile"]
+    assert idp["protocol"]["credentials"]["client"]["client_id"] == doc["appId"]
+    assert okta.holds(idp["id"], doc["secret"]["secretText"])
+    assert doc["secret"]["store"] == f"okta:{okta.url}/{idp['id']}"
+    app = tenant.app("ssoctl-okta")
+    assert app["web"]["redirectUris"] == [f"{okta.url}/oauth2/v1/authorize/callback"]
+    assert app["signInAudience"] == "AzureADMultipleOrgs"
+    assert doc["secret"]["secretText"] not in files_under(home)
+
+    writes = len(okta.mutating)
+    again = to_okta(cli, okta)
+    assert again.exit_code == 0 and again.mutating == [] and len(okta.mutating) == writes
+    assert len(okta.idps) == 1
+
+
+def test_okta_refused_token_changes_nothing_and_hand_made_idp_is_adopted(
+    cli: Cli, tenant: Tenant, okta: FakeOkta
+) -> None:
+    run = to_okta(cli, okta, token="00wrong")
+    assert run.exit_code == 1 and "OKTA_API_TOKEN" in run.stderr and "E0000011" in run.stderr
+    assert run.mutating == [] and tenant.apps() == [] and okta.idps == {}
+    made = okta.add_by_hand("okta")
+    ok = to_okta(cli, okta, "--tenant-only", "-o", "json")
+    assert ok.exit_code == 0, ok.stderr
+    (idp,) = okta.idps.values()
+    assert (
+        idp["id"] == made["id"]
+        and idp["protocol"]["credentials"]["client"]["client_id"] == ok.json()["appId"]
+    )
+    assert tenant.app("ssoctl-okta")["signInAudience"] == "AzureADMyOrg"
+
+
+def test_sandbox_pingone_needs_no_account(cli: Cli, tenant: Tenant, home: Path) -> None:
+    env = {k: "" for k in ("PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET") if k in os.environ}
+    run = cli.register("--store", "pingone", "--yes", "-o", "json", env=env)
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["secret"]["store"].startswith("pingone:")
+    again = cli.register("--store", "pingone", "--yes", env=env)
+    assert again.exit_code == 0 and again.mutating == []
+    assert (home / "sandbox" / "pingone.json").stat().st_mode & 0o077 == 0
+
+
+def test_reveal_says_the_secret_lives_in_the_portal(cli: Cli, tenant: Tenant, pingone: FakePingOne) -> None:
+    assert to_pingone(cli, pingone).exit_code == 0
+    run = cli("secrets", "reveal", "--portal", "emnify", "--sandbox")
+    assert run.exit_code == 2 and "lives only in pingone:" in run.stderr
+    assert run.stdout == ""
