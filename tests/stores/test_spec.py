@@ -56,7 +56,9 @@ def test_parse_portal_stores_as_typed_and_as_recorded() -> None:
     assert parse_store("pingone") == StoreSpec("pingone")
     assert parse_store("PingOne:env-1/idp-2") == StoreSpec("pingone", place="env-1")
     assert parse_store("okta") == StoreSpec("okta")
-    assert parse_store("okta:https://acme.okta.com/0oa123") == StoreSpec("okta", place="https://acme.okta.com")
+    assert parse_store("okta:https://acme.okta.com/0oa123") == StoreSpec(
+        "okta", place="https://acme.okta.com"
+    )
 
 
 def test_open_none_and_env_file(tmp_path: Path) -> None:
