@@ -195,3 +195,25 @@ def test_the_printed_rotate_command_fixes_what_verify_found(
     assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
     assert fixed.json()["secret"]["store"] == f"env-file:{env_file}"
     assert verify(cli, "pingone", "--name", "PingOne EU", "--sandbox").exit_code == 0
+
+
+def test_an_expired_stored_secret_fails_with_7000222(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    register_pingone(cli)
+    app = tenant.app("ssoctl-pingone")
+    old = {
+        "displayName": "ssoctl 2020-01-01 old",
+        "startDateTime": "2020-01-01T00:00:00Z",
+        "endDateTime": "2021-01-01T00:00:00Z",
+    }
+    status, cred = tenant.call("POST", f"/applications/{app['id']}/addPassword", {"passwordCredential": old})
+    assert status == 200
+    keyring_backend.entries[stored_secret_key(keyring_backend)] = cred[
+        "secretText"
+    ]  # the store holds an expired one
+    run = verify(cli, "pingone", "--sandbox", "-o", "json")
+    assert run.exit_code == 8
+    token = checks(run)["token"]
+    assert token["status"] == "fail" and "AADSTS7000222" in token["detail"] and "expired" in token["detail"]
+    assert cred["secretText"] not in run.stdout + run.stderr
