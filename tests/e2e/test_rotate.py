@@ -275,3 +275,36 @@ def test_without_yes_and_terminal_rotate_shows_the_plan_and_changes_nothing(
     assert run.exit_code == 1 and "--yes" in run.stderr
     assert "+ passwordCredentials" in run.stdout and "stays until" in run.stdout
     assert key_ids(tenant) == before and graph_writes(run) == []
+
+
+def test_ctrl_c_while_proving_the_new_secret_leaves_both_working(
+    cli: Cli, tenant: Tenant, home: Path, keyring_backend: MemoryKeyring
+) -> None:
+    """Interrupted during the token retry: the new secret is stored and recorded, the previous
+    one still on the app with its overlap date; nothing is half done, and sign-in works."""
+    register_pingone(cli)
+    old_secret, old_key = stored_secret(keyring_backend), key_ids(tenant)[0]
+
+    def interrupting_sleep(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    env = {**os.environ, "SSOCTL_SANDBOX_FAULTS": "secret-lag=5"}
+    deps = Deps(env=env, sleep=interrupting_sleep, stdin_is_terminal=lambda: False)
+    result = CliRunner().invoke(
+        app,
+        ["secrets", "rotate", "--portal", "pingone", "--sandbox", "--yes", "--overlap-days", "0"],
+        obj=deps,
+    )
+    assert result.exit_code == 130, result.stdout
+    record = state_record(home)
+    new_key = record["secret"]["keyId"]
+    assert new_key != old_key and sorted(key_ids(tenant)) == sorted([old_key, new_key])
+    assert record["replacedKeyIds"] == [old_key] and old_key in record["overlapUntil"]
+    app_id = tenant.app(UNIQUE)["appId"]
+    assert token_status(home, app_id, old_secret) == 200  # the portal's copy still works
+    assert stored_secret(keyring_backend) != old_secret
+    # Running it again converges: a proven secret, the previous ones dealt with by overlap 0 / prune.
+    again = rotate(cli, "--overlap-days", "0", "--yes", "-o", "json")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert [r["keyId"] for r in prune(cli, "--yes", "-o", "json").json()["removed"]] == [old_key]
+    assert key_ids(tenant) == [again.json()["secret"]["keyId"]]
