@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ssoctl.sandbox.portal_fakes import FakeOkta, FakePingOne
 from tests.e2e.conftest import Cli, Run, Tenant
+from tests.e2e.test_pingone import REDIRECT
 
 
 @pytest.fixture
@@ -182,3 +184,83 @@ def test_reveal_says_the_secret_lives_in_the_portal(cli: Cli, tenant: Tenant, pi
     run = cli("secrets", "reveal", "--portal", "emnify", "--sandbox")
     assert run.exit_code == 2 and "lives only in pingone:" in run.stderr
     assert run.stdout == ""
+
+
+class SeeingPingOne(FakePingOne):
+    """The fake, plus (in test memory only) the last clientSecret written: to ask Entra about it."""
+
+    last_secret = ""
+
+    def _write(self, request: Any, idp_id: str | None) -> Any:
+        answer = super()._write(request, idp_id)
+        if answer.status in (200, 201):
+            self.last_secret = request.json()["clientSecret"]
+        return answer
+
+
+def test_rotate_writes_the_provider_first_then_retires_the_old_secret(
+    cli: Cli, tenant: Tenant, home: Path
+) -> None:
+    from tests.e2e.test_rotate import key_ids, token_status
+
+    with SeeingPingOne() as fake:
+        assert isinstance(fake, SeeingPingOne)
+        first = cli(
+            "azure", "register", "--portal", "pingone", "--redirect-uri", REDIRECT, "--store", "pingone",
+            "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+            "--yes", "-o", "json", env=worker(fake),
+        )  # fmt: skip
+        assert first.exit_code == 0, first.stderr
+        app_id, old = first.json()["appId"], fake.last_secret
+        run = cli(
+            "secrets", "rotate", "--portal", "pingone", "--sandbox", "--store", "pingone",
+            "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+            "--overlap-days", "0", "--yes", "-o", "json", env=worker(fake),
+        )  # fmt: skip
+        assert run.exit_code == 0, run.stdout + run.stderr
+        doc = run.json()
+        (idp,) = fake.idps.values()  # still exactly one provider
+        assert doc["verified"] is True  # Entra issued a token for the secret the provider now holds
+        assert doc["secret"]["store"] == f"pingone:{fake.env_id}/{idp['id']}"
+        assert key_ids(tenant, "ssoctl-pingone") == [doc["secret"]["keyId"]]  # the old one is gone
+        assert fake.last_secret != old and fake.holds(idp["id"], fake.last_secret)
+        assert token_status(home, app_id, fake.last_secret) == 200  # the provider's secret works
+        assert token_status(home, app_id, old) == 401
+        assert "Nothing to paste" in doc["nextSteps"][0]
+        assert fake.last_secret not in run.stdout + run.stderr
+
+
+def test_rotate_with_a_refused_provider_write_changes_nothing(cli: Cli, tenant: Tenant, home: Path) -> None:
+    from tests.e2e.test_rotate import key_ids
+
+    with SeeingPingOne() as fake:
+        assert isinstance(fake, SeeingPingOne)
+        assert to_pingone(cli, fake).exit_code == 0
+        before_keys, before_secret = key_ids(tenant, "ssoctl-emnify"), fake.last_secret
+        fake.fail_next_write = 503
+        run = cli(
+            "secrets", "rotate", "--portal", "emnify", "--sandbox", "--store", "pingone",
+            "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+            "--overlap-days", "0", "--yes", env=worker(fake),
+        )  # fmt: skip
+        assert run.exit_code == 1 and "PingOne" in run.stderr
+        assert key_ids(tenant, "ssoctl-emnify") == before_keys  # new one removed, old one kept
+        (idp,) = fake.idps.values()
+        assert fake.holds(idp["id"], before_secret)
+
+
+def test_rotate_into_okta(cli: Cli, tenant: Tenant, okta: FakeOkta) -> None:
+    from tests.e2e.test_rotate import key_ids
+
+    assert to_okta(cli, okta).exit_code == 0
+    run = cli(
+        "secrets", "rotate", "--portal", "okta", "--sandbox", "--store", "okta", "--okta-org", okta.url,
+        "--overlap-days", "0", "--yes", "-o", "json", env={"OKTA_API_TOKEN": okta.token},
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stdout + run.stderr
+    doc = run.json()
+    (idp,) = okta.idps.values()
+    assert key_ids(tenant, "ssoctl-okta") == [
+        doc["secret"]["keyId"]
+    ]  # the old one retired after Okta took it
+    assert doc["secret"]["store"] == f"okta:{okta.url}/{idp['id']}"

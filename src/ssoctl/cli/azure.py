@@ -135,42 +135,10 @@ def register(
             show_default=False,
         ),
     ] = None,
-    pingone_env: Annotated[
-        str | None,
-        typer.Option(
-            "--pingone-env",
-            metavar="ENV_ID",
-            help="PingOne environment ID for --store pingone (worker app: PINGONE_CLIENT_ID / PINGONE_CLIENT_SECRET).",
-            show_default=False,
-        ),
-    ] = None,
-    pingone_region: Annotated[
-        str | None,
-        typer.Option(
-            "--pingone-region",
-            metavar="com|eu|asia|ca",
-            help="PingOne region: picks api.pingone.REGION and auth.pingone.REGION \\[default: com].",
-            show_default=False,
-        ),
-    ] = None,
-    pingone_api_url: Annotated[
-        str | None,
-        typer.Option(
-            "--pingone-api-url",
-            metavar="URL",
-            help="PingOne API base URL (overrides the region's).",
-            show_default=False,
-        ),
-    ] = None,
-    pingone_auth_url: Annotated[
-        str | None,
-        typer.Option(
-            "--pingone-auth-url",
-            metavar="URL",
-            help="PingOne auth server URL (overrides the region's).",
-            show_default=False,
-        ),
-    ] = None,
+    pingone_env: opt.PingOneEnv = None,
+    pingone_region: opt.PingOneRegion = None,
+    pingone_api_url: opt.PingOneApiUrl = None,
+    pingone_auth_url: opt.PingOneAuthUrl = None,
     secret_days: Annotated[
         int,
         typer.Option(

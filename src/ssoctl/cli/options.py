@@ -120,6 +120,43 @@ Name = Annotated[
     ),
 ]
 
+PingOneEnv = Annotated[
+    str | None,
+    typer.Option(
+        "--pingone-env",
+        metavar="ENV_ID",
+        help="PingOne environment ID for --store pingone (worker app: PINGONE_CLIENT_ID / PINGONE_CLIENT_SECRET).",
+        show_default=False,
+    ),
+]
+PingOneRegion = Annotated[
+    str | None,
+    typer.Option(
+        "--pingone-region",
+        metavar="com|eu|asia|ca",
+        help="PingOne region: picks api.pingone.REGION and auth.pingone.REGION \\[default: com].",
+        show_default=False,
+    ),
+]
+PingOneApiUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--pingone-api-url",
+        metavar="URL",
+        help="PingOne API base URL (overrides the region's).",
+        show_default=False,
+    ),
+]
+PingOneAuthUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--pingone-auth-url",
+        metavar="URL",
+        help="PingOne auth server URL (overrides the region's).",
+        show_default=False,
+    ),
+]
+
 
 def tri_state(ctx: typer.Context, name: str, value: bool | None) -> bool | None:
     """A `--x/--no-x` flag as None when it was not given (the help machinery defaults flags to False)."""

@@ -173,8 +173,19 @@ def rotate(
         typer.Option(
             "--store",
             metavar="STORE",
-            help="Where the new secret goes: keyring or env-file:PATH. \\[default: the store holding the secret now]",
+            help="Where the new secret goes: keyring, env-file:PATH, pingone or okta (straight into the portal's "
+            "identity provider). \\[default: the store holding the secret now]",
             show_default=False,
+        ),
+    ] = None,
+    pingone_env: opt.PingOneEnv = None,
+    pingone_region: opt.PingOneRegion = None,
+    pingone_api_url: opt.PingOneApiUrl = None,
+    pingone_auth_url: opt.PingOneAuthUrl = None,
+    okta_org: Annotated[
+        str | None,
+        typer.Option(
+            "--okta-org", metavar="URL", help="Your Okta org's base URL (--store okta).", show_default=False
         ),
     ] = None,
     overlap_days: Annotated[
@@ -205,6 +216,11 @@ def rotate(
             portal=portal,
             name=name,
             store=store,
+            pingone_env=pingone_env,
+            pingone_region=pingone_region,
+            pingone_api_url=pingone_api_url,
+            pingone_auth_url=pingone_auth_url,
+            okta_org=okta_org,
             overlap_days=overlap_days,
             secret_days=secret_days,
             yes=yes,

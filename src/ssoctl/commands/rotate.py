@@ -15,6 +15,7 @@ and portal-API stores later) rotates the same way.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets as random_tokens
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from ssoctl.deps import Deps
 from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
 from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime
 from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
-from ssoctl.portals import get_portal
+from ssoctl.portals import find_portal
 from ssoctl.resources import password
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
 from ssoctl.resources.current import TenantView
@@ -37,9 +38,11 @@ from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores.base import Store
+from ssoctl.stores.portal_api import ProviderOptions
 
 from .confirm import confirm_change
 from .lifecycle import Target, check_token, find_target, open_location
+from .register import close_store
 from .session import GraphSession, graph_session
 from .store_rule import choose_store
 from .verify import describe_refusal
@@ -59,6 +62,11 @@ class RotateOptions:
     portal: str
     name: str | None = None
     store: str | None = None
+    pingone_env: str | None = None
+    pingone_region: str | None = None
+    pingone_api_url: str | None = None
+    pingone_auth_url: str | None = None
+    okta_org: str | None = None
     overlap_days: int = DEFAULT_OVERLAP_DAYS
     secret_days: int = SECRET_DAYS_DEFAULT
     yes: bool = False
@@ -212,19 +220,31 @@ def rotation_step(
 
 def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcome:
     _check_options(opts)
-    profile = get_portal(opts.portal)
+    profile = find_portal(opts.portal, home=deps.home)
     if opts.store is not None:
         choose_store(opts.store, None)  # bad input stops here, before any request
     state = StateFile(deps.home, sleep=deps.sleep)
     running = exclusive_run(
         deps.home, command=f"ssoctl secrets rotate --portal {profile.name}", sleep=deps.sleep
     )
-    with running, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
+    with (
+        running,
+        contextlib.ExitStack() as closing,
+        graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session,
+    ):
         target = find_target(state, profile, opts.name, session)
         record = target.record
-        store, notice = deps.open_store(
-            choose_store(opts.store, record), home=deps.home, sandbox=session.sandbox, env=deps.env
+        provider = ProviderOptions(  # --store pingone / okta: the provider is named like the app
+            idp_name=record.display_name,
+            pingone_env=opts.pingone_env,
+            pingone_region=opts.pingone_region,
+            pingone_api_url=opts.pingone_api_url,
+            pingone_auth_url=opts.pingone_auth_url,
+            okta_org=opts.okta_org,
         )
+        store_spec = dataclasses.replace(choose_store(opts.store, record), provider=provider)
+        store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
+        closing.callback(close_store, store)
         if notice:
             ui.notice(notice)
         if store is None:
@@ -474,7 +494,11 @@ def _finish(outcome: RotateOutcome, deps: Deps, state: StateFile) -> None:
     verify = target.command("azure verify")
     previous = outcome.previous
     paste = f"Paste the NEW client secret (ID {issued.key_id}) into the {title}"
-    if previous is None:
+    if isinstance(outcome.stored_in, str) and outcome.stored_in.split(":")[0] in ("pingone", "okta"):
+        steps = [
+            f"Nothing to paste: ssoctl wrote the new secret to {outcome.stored_in} before retiring the old one."
+        ]
+    elif previous is None:
         steps = [f"{paste}: `{reveal}` prints it."]
     elif outcome.previous_removed:
         steps = [

@@ -117,6 +117,7 @@ class PortalApiStore:
     def __init__(self, options: ProviderOptions) -> None:
         self.options = options
         self.current: ProviderState | None = None
+        self._written: Secret | None = None  # the secret this process wrote, in memory only
         self._checked = False
         self.http = _Http(self.title)
 
@@ -133,6 +134,12 @@ class PortalApiStore:
         self._checked = True
 
     def save(self, ref: CredentialRef, creds: Credentials) -> None:
+        if not creds.client_secret.reveal():
+            raise StoreError(
+                f"{self.title} never shows a secret back, so ssoctl cannot put an earlier one back into "
+                f"{self.location}",
+                hint="run the command again: it writes a new secret the provider and Entra share",
+            )
         if not self._checked:
             self.preflight(ref)
         found = self.find()  # never a second one, also if someone made it since the plan
@@ -144,16 +151,25 @@ class PortalApiStore:
                 hint=f"fix it in {self.title}, then run the same command again",
             )
         self.current = self.state(body)
+        self._written = creds.client_secret
 
     def load(self, ref: CredentialRef) -> Credentials | None:
-        """The app the provider is set up for, when it is enabled (its secret is never readable)."""
+        """The app the provider is set up for, when it is enabled and set up as ssoctl keeps it.
+
+        The portal never shows a secret back: after this process wrote one, the provider is read
+        again and, if it still is the one written, that secret (kept in memory) is returned, so a
+        rotation can prove it with a token request; otherwise the secret is empty."""
+        if self._written is not None:
+            self.current = self.find()
         current = self.current
         if current is None or not current.enabled or not current.client_id:
             return None
         have = self.shown(current)
         if any(have.get(k) != v for k, v in self.desired().items() if v != "{appId}"):
             return None  # drifted (renamed scopes, protocol…): the next write puts it right
-        return Credentials(client_id=current.client_id, tenant_id=ref.tenant_id, client_secret=Secret(""))
+        return Credentials(
+            client_id=current.client_id, tenant_id=ref.tenant_id, client_secret=self._written or Secret("")
+        )
 
     def delete(self, ref: CredentialRef) -> None:
         """A replaced secret needs no deleting: the provider holds only the newest one."""
