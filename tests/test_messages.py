@@ -25,6 +25,7 @@ from ssoctl.plan import Action, Change
 from ssoctl.views.human import plan_rows
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "ssoctl"
+REPO_PORTALS = SRC / "portals"
 LIBRARY_WORDING = ("Input should be", "Invalid value for", "Missing option", "No such option", "Value error")
 
 
@@ -196,9 +197,12 @@ def complete(words: str) -> list[str]:
 
 
 def test_tab_completes_portal_names_stores_and_clouds() -> None:
-    from ssoctl.portals import PORTALS
+    from ssoctl.cli.options import FEDERATED_DIRECTORY
+    from ssoctl.portals import PORTALS, federated_directory
 
-    assert complete("ssoctl azure register --portal ") == sorted(PORTALS) == complete("ssoctl portals show ")
+    assert FEDERATED_DIRECTORY[0] == federated_directory.NAME
+    names = [*sorted(PORTALS), federated_directory.NAME]
+    assert complete("ssoctl azure register --portal ") == names == complete("ssoctl portals show ")
     assert complete("ssoctl azure register --store ") == ["keyring", "env-file:", "none"]
     assert complete("ssoctl azure register --cloud us") == ["usgov", "usgov-dod"]
     assert complete("ssoctl azure register --group-claims ") == ["security", "all"]
@@ -222,7 +226,7 @@ def test_zsh_completion_descriptions_stay_on_one_line() -> None:
     items = [line for line in proc.stdout.splitlines() if line.strip()]
     from ssoctl.portals import PORTALS
 
-    assert len(items) == len(PORTALS), proc.stdout
+    assert len(items) == len(PORTALS) + 1, proc.stdout  # the profiles and Federated Directory
 
 
 @pytest.mark.parametrize(
@@ -251,3 +255,26 @@ def test_every_change_refused_in_ci_says_ci_is_set(tmp_path: Path, args: list[st
     assert result.exit_code == 1, result.output
     assert "CI is set" in result.stderr and "no terminal" not in result.stderr
     assert "--yes" in result.stderr
+
+
+def test_tab_offers_the_users_own_profiles(tmp_path: Path) -> None:
+    profiles = tmp_path / "home" / "portals"
+    profiles.mkdir(parents=True)
+    (profiles / "acme.toml").write_text(
+        (REPO_PORTALS / "generic-oidc.toml").read_text().replace('name = "generic-oidc"', 'name = "acme"')
+    )
+    env = {**os.environ, "SSOCTL_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_AS_SSOCTL],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            **env,
+            "_SSOCTL_COMPLETE": "complete_bash",
+            "COMP_WORDS": "ssoctl azure register --portal a",
+            "COMP_CWORD": "4",
+        },
+    )
+    assert proc.stdout.split() == ["acme"], proc.stdout + proc.stderr

@@ -157,3 +157,12 @@ def test_portals_show_never_breaks_a_url_across_lines(term_env: dict[str, str]) 
     assert guide and "https://docs.emnify.com/" in guide[0]
     # The narrow terminal still wraps prose under its column (a hanging indent).
     assert any(line.startswith(" " * 10) and line.strip() for line in lines)
+
+
+@pytest.mark.parametrize("ci", [False, True], ids=["terminal", "ci"])
+def test_read_only_commands_spin_at_a_terminal_only(term_env: dict[str, str], ci: bool) -> None:
+    env = {**term_env, "CI": "true"} if ci else term_env
+    session = start(["whoami", "--sandbox"], env)
+    assert session.finish() == 0, session.plain
+    spun = "Signing in and checking roles and permissions…" in session.plain
+    assert spun is not ci and "Everything ssoctl may need is in place." in session.plain

@@ -274,8 +274,9 @@ def verify(
         from ssoctl.commands.verify import run_verify
         from ssoctl.errors import EXIT_ATTENTION
 
-        outcome = run_verify(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox, cloud=cloud)
         consoles = deps.consoles()
+        with consoles.progress(f"Verifying {portal} from Entra's side…"):
+            outcome = run_verify(deps, portal=portal, name=name, tenant=tenant, sandbox=sandbox, cloud=cloud)
         if output is OutputFormat.json:
             from ssoctl.views.json_view import dump
             from ssoctl.views.lifecycle import verify_document
@@ -423,8 +424,9 @@ def federated_directory_status(
     from ssoctl.errors import EXIT_ATTENTION
     from ssoctl.views.provisioning import render_status, status_document
 
-    result = read_status(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
     consoles = deps.consoles()
+    with consoles.progress("Reading the provisioning job…"):
+        result = read_status(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
     if output is OutputFormat.json:
         from ssoctl.views.json_view import dump
 

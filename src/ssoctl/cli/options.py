@@ -13,12 +13,31 @@ import typer
 from ssoctl.cli.boundary import OutputFormat
 from ssoctl.deps import Deps
 
+# Federated Directory is a portal without a profile (provisioning, not an app registration); its
+# module imports urllib.request, too heavy for every TAB, so its name is repeated here (a test
+# checks it against `portals.federated_directory.NAME`).
+FEDERATED_DIRECTORY = (
+    "federated-directory",
+    "Federated Directory: SCIM provisioning (ssoctl azure provision)",
+)
+
 
 def complete_portal(incomplete: str) -> list[tuple[str, str]]:
-    """Portal names for shell completion (TAB): the light registry only, no Graph or keyring."""
-    from ssoctl.portals import PORTALS
+    """Portal names for shell completion (TAB): built-in profiles, the user's own profiles in
+    SSOCTL_HOME/portals, and Federated Directory. Light modules only; a broken user profile
+    never breaks TAB (the built-ins are offered instead)."""
+    import os
 
-    return [(p.name, p.summary) for p in PORTALS.values() if p.name.startswith(incomplete.lower())]
+    from ssoctl.config import ssoctl_home
+    from ssoctl.errors import SsoctlError
+    from ssoctl.portals import PORTALS, all_portals
+
+    try:
+        portals = all_portals(ssoctl_home(os.environ))
+    except (SsoctlError, OSError):
+        portals = list(PORTALS.values())
+    items = [(p.name, p.summary) for p in portals] + [FEDERATED_DIRECTORY]
+    return [(name, about) for name, about in items if name.startswith(incomplete.lower())]
 
 
 def _words(*words: tuple[str, str]) -> Callable[[str], list[tuple[str, str]]]:

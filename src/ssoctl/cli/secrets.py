@@ -128,8 +128,9 @@ def status(
             tenant=tenant,
             cloud=cloud,
         )
-        report = run_status(options, deps)
         consoles = deps.consoles()
+        with consoles.progress("Reading client secrets from Microsoft Graph…"):
+            report = run_status(options, deps)
         if output is OutputFormat.json:
             from ssoctl.commands.secrets_status import status_document, status_json
 

@@ -33,8 +33,9 @@ def whoami(
     def body() -> int:
         from ssoctl.commands.whoami import run_whoami
 
-        result = run_whoami(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
         consoles = deps.consoles()
+        with consoles.progress("Signing in and checking roles and permissions…"):
+            result = run_whoami(deps, sandbox=sandbox, tenant=tenant, cloud=cloud)
         if output is OutputFormat.json:
             from ssoctl.views.json_view import dump
 
