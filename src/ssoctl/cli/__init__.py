@@ -10,6 +10,7 @@ import typer
 
 from ssoctl import __version__
 from ssoctl.cli import apply, azure, portals, sandbox, secrets, signin
+from ssoctl.cli.boundary import OutputFormat, ran_body
 from ssoctl.cli.help import App
 
 app = App(
@@ -40,11 +41,25 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """ssoctl: Entra ID single sign-on for SaaS portals."""
+    ran_body.set(None)
+    ctx.call_on_close(lambda: _remind(ctx))
+
+
+def _remind(ctx: typer.Context) -> None:
+    """After a command body ran: expiry reminders on stderr (commands/reminders.py decides)."""
+    output = ran_body.get()
+    if output is None:
+        return  # --help, completion, a parse error, or a command that shows expiries itself
+    from ssoctl.cli.options import deps_from
+    from ssoctl.commands.reminders import print_reminders
+
+    print_reminders(deps_from(ctx), json_output=output is OutputFormat.json)
 
 
 def main() -> None:

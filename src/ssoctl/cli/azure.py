@@ -237,10 +237,8 @@ def register(
 
         consoles = deps.consoles()
         outcome = run_register(options, deps, HumanRegisterUI(consoles))
-        # Reminders are for a person at a terminal (never in CI); SSOCTL_NO_REMINDERS empties them.
-        render_register(
-            outcome, consoles, show_secret=show_secret, plan_only=plan, show_reminders=deps.can_prompt()
-        )
+        # Reminders follow every command (cli.root, commands/reminders.py), not only this one.
+        render_register(outcome, consoles, show_secret=show_secret, plan_only=plan, show_reminders=False)
         return 0
 
     run_guarded(output, body)
@@ -436,11 +434,17 @@ def federated_directory_status(
     return 0 if result.healthy else EXIT_ATTENTION
 
 
-STATUS_HELP = """Check a registration's health; exit 8 when it needs attention.
+STATUS_HELP = """Check a registration's health; exit 8 when it needs attention. Reads only.
+
+For an app registration: healthy when it exists, `register` would change nothing (no drift in the app or its consent; the stored secret is on the app and in its store) and the stored secret is valid for more than --within days. Not healthy (exit 8) lists why and the exact command that fixes it.
 
 For federated-directory: the provisioning job's state (Active, Paused, Quarantine with its reason), its last cycle and counts, and the command that fixes what is wrong.
 
 Examples:
+
+  ssoctl azure status --portal emnify --sandbox
+
+  ssoctl azure status --portal pingone --name "PingOne EU" -o json
 
   ssoctl azure status --portal federated-directory
 
@@ -453,6 +457,12 @@ def status(
     ctx: typer.Context,
     portal: opt.Portal,
     name: opt.Name = None,
+    within: Annotated[
+        int,
+        typer.Option(
+            "--within", metavar="DAYS", help="The stored secret must be valid for more than this many days."
+        ),
+    ] = 30,
     output: opt.Output = OutputFormat.table,
     tenant: opt.Tenant = None,
     cloud: opt.Cloud = None,
@@ -461,15 +471,76 @@ def status(
     deps = opt.deps_from(ctx)
 
     def body() -> int:
-        from ssoctl.errors import UsageError
 
         if portal and portal.strip().lower() == "federated-directory":
             return federated_directory_status(
                 deps, output=output, sandbox=sandbox, tenant=tenant, cloud=cloud
             )
-        raise UsageError(
-            f"azure status for app registrations ({portal}) is not in this build yet",
-            hint="use `ssoctl azure status --portal federated-directory` for provisioning",
+        from ssoctl.commands.status import read_registration_status, status_document
+
+        result = read_registration_status(
+            deps, portal=portal, name=name, within=within, tenant=tenant, sandbox=sandbox, cloud=cloud
         )
+        consoles = deps.consoles()
+        if output is OutputFormat.json:
+            from ssoctl.views.json_view import dump
+
+            dump(status_document(result), consoles.out_stream)
+        else:
+            from ssoctl.views.registration_status import render_registration_status
+
+            render_registration_status(result, consoles)
+        return result.exit_code
+
+    run_guarded(output, body)
+
+
+UNREGISTER_HELP = """Delete an app registration ssoctl made, and everything ssoctl made for it.
+
+Shows the plan, asks (or --yes), then deletes the application (Entra deletes its enterprise app, grants and assignments with it), the stored client secret (an env file keeps its other lines) and ssoctl's record. Nothing else in the tenant changes. Running it again finds nothing to do.
+
+Examples:
+
+  ssoctl azure unregister --portal emnify --sandbox --yes
+
+  ssoctl azure unregister --portal pingone --name "PingOne EU"
+"""
+
+
+@app.command("unregister", help=UNREGISTER_HELP)
+def unregister(
+    ctx: typer.Context,
+    portal: opt.Portal,
+    name: opt.Name = None,
+    yes: opt.Yes = False,
+    output: opt.Output = OutputFormat.table,
+    tenant: opt.Tenant = None,
+    cloud: opt.Cloud = None,
+    sandbox: opt.Sandbox = False,
+) -> None:
+    deps = opt.deps_from(ctx)
+
+    def body() -> int:
+        from ssoctl.commands.unregister import run_unregister
+        from ssoctl.views.registration_status import (
+            HumanUnregisterUI,
+            JsonUnregisterUI,
+            render_unregister,
+            unregister_document,
+        )
+
+        consoles = deps.consoles()
+        json_mode = output is OutputFormat.json
+        ui = JsonUnregisterUI(consoles) if json_mode else HumanUnregisterUI(consoles)
+        outcome = run_unregister(
+            deps, ui, portal=portal, name=name, yes=yes, tenant=tenant, sandbox=sandbox, cloud=cloud
+        )
+        if json_mode:
+            from ssoctl.views.json_view import dump
+
+            dump(unregister_document(outcome), consoles.out_stream)
+        else:
+            render_unregister(outcome, consoles)
+        return 0
 
     run_guarded(output, body)

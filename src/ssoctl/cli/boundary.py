@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from enum import Enum
 
 import typer
@@ -39,8 +40,17 @@ def _print_error(exc: SsoctlError, output: OutputFormat) -> None:
         err.print(f"[hint]hint:[/] {escape(exc.hint)}")
 
 
-def run_guarded(output: OutputFormat, body: Callable[[], int]) -> None:
-    """Run a command body and turn its outcome into an exit code (typer.Exit)."""
+# Which command body ran in this invocation, and how it printed: the root callback reads it when
+# the command line closes, to print expiry reminders after a command (never after --help, which
+# runs no body). None: no body ran, or the command shows expiries itself.
+ran_body: ContextVar[OutputFormat | None] = ContextVar("ran_body", default=None)
+
+
+def run_guarded(output: OutputFormat, body: Callable[[], int], *, reminders: bool = True) -> None:
+    """Run a command body and turn its outcome into an exit code (typer.Exit).
+
+    `reminders=False` for a command that already shows every expiry (`secrets status`)."""
+    ran_body.set(output if reminders else None)
     try:
         code = body()
     except SsoctlError as exc:

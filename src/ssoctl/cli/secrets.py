@@ -147,7 +147,7 @@ def status(
                 consoles.note("summary posted to the --notify webhook")
         return report.exit_code
 
-    run_guarded(output, body)
+    run_guarded(output, body, reminders=False)  # it shows every expiry itself
 
 
 ROTATE_HELP = """Replace a registration's client secret without breaking sign-in.
@@ -236,7 +236,7 @@ def rotate(
             dump(rotate_document(run_rotate(options, deps, JsonLifecycleUI(consoles))), consoles.out_stream)
             return 0
         outcome = run_rotate(options, deps, HumanLifecycleUI(consoles))
-        render_rotate(outcome, consoles, show_reminders=deps.can_prompt())
+        render_rotate(outcome, consoles, show_reminders=False)  # cli.root reminds after every command
         return 0
 
     run_guarded(output, body)

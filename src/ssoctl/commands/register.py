@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Protocol
 
 from ssoctl.apply import DEFAULT_CONCURRENCY, ApplyResult, apply_plan, used_now
-from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
@@ -26,7 +25,7 @@ from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal
 from ssoctl.preflight import assess, needs_of, preflight
 from ssoctl.resources import identity_provider, read_current
 from ssoctl.resources.permission_names import resolve as resolve_permission_names
-from ssoctl.secrets import Reminder, due_reminders
+from ssoctl.secrets import Reminder
 from ssoctl.spec import (
     SECRET_DAYS_DEFAULT,
     AppSpec,
@@ -41,6 +40,7 @@ from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
 
 from .confirm import confirm_change
 from .hints import command_for
+from .reminders import due as due_reminders_now
 from .session import GraphSession, graph_session
 from .store_rule import choose_store
 
@@ -448,6 +448,5 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 discovery_url=outcome.discovery_url,
             )
         )
-        if not env_flag(deps.env, "SSOCTL_NO_REMINDERS"):
-            outcome.reminders = due_reminders([record], deps.clock())
+    outcome.reminders = due_reminders_now(deps)  # every managed secret due (JSON `reminders`)
     return outcome

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn, Protocol
 
 from ssoctl.apply import hold_ctrl_c
-from ssoctl.config import env_flag
 from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.deps import Deps
 from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
@@ -34,7 +33,7 @@ from ssoctl.resources import password
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
 from ssoctl.resources.current import TenantView
 from ssoctl.resources.password import SECRET_NAME_PREFIX, NewSecret, SecretPlan, fmt_day, secret_end
-from ssoctl.secrets import Reminder, due_reminders
+from ssoctl.secrets import Reminder
 from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores.base import Store
@@ -43,6 +42,7 @@ from ssoctl.stores.portal_api import ProviderOptions
 from .confirm import confirm_change
 from .lifecycle import Target, check_token, find_target, open_location
 from .register import close_store
+from .reminders import due as due_reminders_now
 from .session import GraphSession, graph_session
 from .store_rule import choose_store
 from .verify import describe_refusal
@@ -515,6 +515,4 @@ def _finish(outcome: RotateOutcome, deps: Deps, state: StateFile) -> None:
         f"Then check from Entra's side: `{verify}`, and use the {title}'s own test or verify button."
     )
     outcome.next_steps = steps
-    record = state.get(target.record.tenant_id, target.record.unique_name)
-    if record is not None and not env_flag(deps.env, "SSOCTL_NO_REMINDERS"):
-        outcome.reminders = due_reminders([record], deps.clock())
+    outcome.reminders = due_reminders_now(deps)  # every managed secret due, with its command

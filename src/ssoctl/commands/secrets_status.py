@@ -116,7 +116,9 @@ def run_status(opts: StatusOptions, deps: Deps) -> StatusReport:
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
         tenant_id = session.tenant_id
-        regs = [r for r in state.all() if r.tenant_id == tenant_id]
+        # App registrations only: a provisioning record (Federated Directory) holds a SCIM token,
+        # not a credential of an app registration.
+        regs = [r for r in state.all() if r.tenant_id == tenant_id and not r.provisioning]
         if opts.all_apps:
             apps = session.graph.list_applications(CREDENTIAL_SELECT)
         elif regs:
