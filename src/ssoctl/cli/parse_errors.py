@@ -13,7 +13,10 @@ from typing import Any
 
 from ssoctl.errors import UsageError
 
-_NO_SUCH_COMMAND = re.compile(r"No such command '(?P<name>[^']*)'\.(?: Did you mean '(?P<guess>[^']*)'\?)?")
+# Typer lists every close match ("Did you mean 'register', 'unregister'?"): the first is the closest.
+_NO_SUCH_COMMAND = re.compile(
+    r"No such command '(?P<name>[^']*)'\.(?: Did you mean '(?P<guess>[^']*)'(?:, '[^']*')*\?)?"
+)
 _EXTRA_ARGS = re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)")
 _NEEDS_VALUE = re.compile(r"Option '(?P<name>[^']+)' requires (?:an argument|\d+ arguments)")
 
