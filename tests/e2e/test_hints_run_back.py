@@ -89,3 +89,40 @@ def test_store_none_hint_names_a_store_that_keeps_it(cli: Cli, keyring_backend: 
     made = run_back(cli, create + " --yes")
     assert made.exit_code == 0, made.stderr
     assert cli("secrets", "reveal", "--portal", "emnify", "--sandbox").exit_code == 0
+
+
+def test_rotate_command_from_status_and_reminders_acts_on_that_registration(
+    cli: Cli, tenant: Tenant, tmp_path: Path, keyring_backend: MemoryKeyring
+) -> None:
+    import json
+
+    env_file = tmp_path / "eu secrets" / "emnify.env"
+    env_file.parent.mkdir()
+    assert cli.register("--yes").exit_code == 0  # the default registration must stay as it is
+    made = cli.register(
+        "--yes", "--name", "emnify eu", "--secret-days", "10", "--store", f"env-file:{env_file}"
+    )
+    assert made.exit_code == 0, made.stderr
+    before = {a["uniqueName"]: [p["keyId"] for p in a["passwordCredentials"]] for a in tenant.apps()}
+    status = cli("secrets", "status", "--sandbox", "-o", "json")
+    (entry,) = [e for e in status.json()["secrets"] if e["name"] == "emnify eu"]
+    rotate = entry["command"]
+    assert (
+        rotate
+        == f"ssoctl secrets rotate --portal emnify --name 'emnify eu' --store {shlex.quote('env-file:' + str(env_file))} --sandbox"
+    )
+    cli.terminal = True  # the reminder names the same command
+    reminded = cli("portals", "list", env={"CI": "", "SSOCTL_NO_REMINDERS": ""})
+    assert f"`{rotate}`" in reminded.stderr
+    cli.terminal = False
+    pasted = run_back(cli, rotate + " --yes --overlap-days 0")
+    assert pasted.exit_code == 0, pasted.stdout + pasted.stderr
+    after = {a["uniqueName"]: [p["keyId"] for p in a["passwordCredentials"]] for a in tenant.apps()}
+    assert after["ssoctl-emnify"] == before["ssoctl-emnify"]  # the other registration untouched
+    (new_key,) = after["ssoctl-emnify-emnify-eu"]
+    assert new_key not in before["ssoctl-emnify-emnify-eu"]
+    state = json.loads((cli.home / "state.json").read_text())["registrations"]
+    (eu,) = [r for r in state.values() if r["uniqueName"] == "ssoctl-emnify-emnify-eu"]
+    assert eu["secret"]["keyId"] == new_key and eu["secret"]["store"] == f"env-file:{env_file}"
+    revealed = cli("secrets", "reveal", "--portal", "emnify", "--name", "emnify eu", "--sandbox")
+    assert f"'{revealed.stdout.strip()}'" in env_file.read_text()
