@@ -54,6 +54,10 @@ STRING_KEYS = (
     "identifier_uri",
     "okta_org",
     "token_env",
+    "pingone_env",
+    "pingone_region",
+    "pingone_api_url",
+    "pingone_auth_url",
 )
 LIST_KEYS = ("redirect_uris", "permissions", "optional_claims")
 BOOL_KEYS = ("implicit_access_tokens", "implicit_id_tokens", "admin_consent", "tenant_only")
@@ -448,6 +452,10 @@ def _entry(
         admin_consent=flags["admin_consent"],
         okta_org=strings["okta_org"],
         tenant_only=bool(flags["tenant_only"]),
+        pingone_env=strings["pingone_env"],
+        pingone_region=strings["pingone_region"],
+        pingone_api_url=strings["pingone_api_url"],
+        pingone_auth_url=strings["pingone_auth_url"],
     )
     try:  # the portal's own rules (a required redirect URI, Entra's URI and name limits, ...)
         built = portal.build_spec(portal_options(options))

@@ -264,3 +264,19 @@ def test_rotate_into_okta(cli: Cli, tenant: Tenant, okta: FakeOkta) -> None:
         doc["secret"]["keyId"]
     ]  # the old one retired after Okta took it
     assert doc["secret"]["store"] == f"okta:{okta.url}/{idp['id']}"
+
+
+def test_apply_file_writes_pingone_too(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne, tmp_path: Path
+) -> None:
+    path = tmp_path / "sso.toml"
+    path.write_text(
+        f'store = "pingone"\npingone_env = "{pingone.env_id}"\npingone_api_url = "{pingone.api_url}"\n'
+        f'pingone_auth_url = "{pingone.auth_url}"\n\n[[registration]]\nportal = "emnify"\nname = "emnify EU"\n'
+    )
+    run = cli("apply", "-f", str(path), "--sandbox", "--yes", "-o", "json", env=worker(pingone))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    (idp,) = pingone.idps.values()
+    assert idp["name"] == "emnify EU" and idp["enabled"] is True
+    again = cli("apply", "-f", str(path), "--sandbox", "--yes", env=worker(pingone))
+    assert again.exit_code == 0 and again.mutating == [] and len(pingone.idps) == 1

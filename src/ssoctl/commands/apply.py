@@ -41,6 +41,7 @@ from .register import (
     build_request,
     conclude_unchanged,
     prepare,
+    provider_options,
 )
 from .session import GraphSession, graph_session
 
@@ -328,7 +329,16 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
             return sessions[(item.entry.options.tenant, item.entry.options.cloud)]
 
         def plan_one(item: Item) -> None:
-            item.prepared = prepare(item.portal, item.spec, item.store, session_of(item), state, deps, notice)
+            item.prepared = prepare(
+                item.portal,
+                item.spec,
+                item.store,
+                session_of(item),
+                state,
+                deps,
+                notice,
+                provider=provider_options(item.entry.options),  # --store pingone / okta settings
+            )
 
         readable = [item for item in items if item.error is None]
         _run_all(readable, plan_one, opts.concurrency)
