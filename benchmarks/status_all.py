@@ -15,6 +15,7 @@ import argparse
 import copy
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -87,15 +88,19 @@ def seed(home: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
-def run_status(home: Path) -> tuple[float, int, int, dict[str, object]]:
+def run_status(home: Path) -> tuple[float, float, int, int, dict[str, object]]:
+    """Wall and CPU seconds (user + system, the sandbox's server thread included), requests, exit."""
     log = home / "sandbox" / "requests.jsonl"
     before = len(log.read_text().splitlines())
     cmd = [PY, "-m", "ssoctl", "secrets", "status", "--all", "--sandbox", "-o", "json"]
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, env=env_for(home), check=False)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
     requests = [json.loads(line) for line in log.read_text().splitlines()[before:]]
-    return wall, len(requests), done.returncode, json.loads(done.stdout)
+    return wall, cpu, len(requests), done.returncode, json.loads(done.stdout)
 
 
 def main() -> None:
@@ -115,14 +120,14 @@ def main() -> None:
         print(f"seeded {args.apps - 1} applications in {seconds:.1f} s (tenant.json {size / 1e6:.0f} MB)")
         walls: list[float] = []
         for n in range(args.runs):
-            wall, requests, code, doc = run_status(home)
+            wall, cpu, requests, code, doc = run_status(home)
             walls.append(wall)
             secrets = doc["secrets"]
             assert isinstance(secrets, list)
             apps = len({s["appId"] for s in secrets})
             over = "  OVER BUDGET" if requests > BUDGET_REQUESTS or wall > BUDGET_SECONDS else ""
             print(
-                f"run {n + 1}: {wall:.2f} s, {requests} Graph requests, exit {code}, "
+                f"run {n + 1}: {wall:.2f} s wall, {cpu:.2f} s CPU, {requests} Graph requests, exit {code}, "
                 f"{len(secrets)} credentials of {apps} applications{over}"
             )
         print(
