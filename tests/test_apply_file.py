@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -380,6 +381,18 @@ def test_every_register_setting_has_its_key_and_portal_files_are_relative(tmp_pa
     assert (opts.identifier_uri, opts.admin_consent) == ("", True)
     assert second.options.portal_file == profile
     assert second.unique_name == "ssoctl-wiki"
+
+
+def test_the_github_actions_example_signs_in_with_oidc_and_shards_the_file() -> None:
+    text = (EXAMPLE.parent / "github-actions.yml").read_text()
+    assert "id-token: write" in text
+    assert "azure/login" not in text.replace("No azure/login", "")
+    assert "AZURE_CLIENT_SECRET" not in text  # no stored Azure secret
+    assert "--shard ${{ matrix.shard }}/${{ env.SHARDS }}" in text
+    assert "ssoctl apply -f sso.toml --plan" in text
+    matrix = re.search(r"shard: \[([0-9, ]+)\]", text)
+    assert matrix is not None
+    assert len(matrix.group(1).split(",")) == int(re.search(r"SHARDS: (\d+)", text).group(1))  # type: ignore[union-attr]
 
 
 def test_the_shipped_example_validates() -> None:
