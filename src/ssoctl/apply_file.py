@@ -58,10 +58,6 @@ STRING_KEYS = (
     "pingone_api_url",
     "pingone_auth_url",
     "token_env",
-    "pingone_env",
-    "pingone_region",
-    "pingone_api_url",
-    "pingone_auth_url",
 )
 LIST_KEYS = ("redirect_uris", "permissions", "optional_claims")
 BOOL_KEYS = ("implicit_access_tokens", "implicit_id_tokens", "admin_consent", "tenant_only")
