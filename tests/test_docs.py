@@ -181,7 +181,10 @@ def test_links_point_to_files_in_the_project(page: Path) -> None:
 def test_every_page_is_in_the_site_navigation() -> None:
     nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     pages = [p.relative_to(DOCS).as_posix() for p in sorted(DOCS.rglob("*.md"))]
-    assert [p for p in pages if f": {p}" not in nav] == []
+    missing = [p for p in pages if f": {p}" not in nav]
+    assert missing == [], (
+        f"add these pages to `nav:` in mkdocs.yml (mkdocs build --strict fails otherwise): {missing}"
+    )
 
 
 def _load_screenshots() -> Any:
