@@ -295,3 +295,26 @@ def test_token_typed_at_a_hidden_prompt(
     assert token not in result.stdout + result.stderr
     assert token in keyring_backend.entries.values()
     assert any(r["method"] == "POST" and r["path"].endswith("/start") for r in read_request_log(home))
+
+
+def test_token_from_a_named_environment_variable(
+    home: Path, directory: FakeFederatedDirectory, keyring_backend: MemoryKeyring
+) -> None:
+    """What an apply file's `token_env` hands over: run_provision reads the variable it names."""
+    import io
+
+    from ssoctl.commands.provision import ProvisionOptions, run_provision
+    from ssoctl.deps import Deps
+    from ssoctl.views.console import Consoles
+    from ssoctl.views.provisioning import JsonProvisionUI
+
+    token = directory.issue_key()
+    deps = Deps(env={**os.environ, "FD_TOKEN": token}, sleep=lambda _: None, stdin_is_terminal=lambda: False)
+    consoles = Consoles(io.StringIO(), io.StringIO())
+    options = ProvisionOptions(token_env="FD_TOKEN", fd_base_url=directory.url, sandbox=True, yes=True)
+    outcome = run_provision(options, deps, JsonProvisionUI(consoles))
+    assert outcome.applied and outcome.status["code"] == "Active"
+    assert token in keyring_backend.entries.values()
+    empty = Deps(env={**os.environ, "FD_TOKEN": ""}, sleep=lambda _: None, stdin_is_terminal=lambda: False)
+    with pytest.raises(Exception, match="FD_TOKEN"):
+        run_provision(options, empty, JsonProvisionUI(consoles))

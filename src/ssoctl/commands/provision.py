@@ -43,6 +43,7 @@ NO_TOKEN_HINT = (
 class ProvisionOptions:
     portal: str = fd.NAME
     token_stdin: bool = False
+    token_env: str | None = None  # apply files: the name of the environment variable holding the token
     scope: str = "assigned"
     fd_base_url: str | None = None
     test_user: str | None = None
@@ -110,14 +111,18 @@ def token_ref(tenant_id: str) -> CredentialRef:
 
 
 def _given_token(opts: ProvisionOptions, deps: Deps) -> Secret | None:
-    if not opts.token_stdin:
+    """The token handed over now: stdin (`--token-stdin`), or the variable an apply file names."""
+    if opts.token_stdin:
+        source, text = "--token-stdin", deps.read_stdin().strip()
+    elif opts.token_env:
+        source, text = opts.token_env, deps.env.get(opts.token_env, "").strip()
+    else:
         return None
-    text = deps.read_stdin().strip()
     if not text:
-        raise UsageError("--token-stdin read an empty token", hint=NO_TOKEN_HINT)
+        raise UsageError(f"{source}: the Federated Directory token is empty or unset", hint=NO_TOKEN_HINT)
     if any(c.isspace() for c in text):
         raise UsageError(
-            "--token-stdin read more than one word; a directory key access token is one", hint=NO_TOKEN_HINT
+            f"{source} holds more than one word; a directory key access token is one", hint=NO_TOKEN_HINT
         )
     return Secret(text)
 
