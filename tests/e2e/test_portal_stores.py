@@ -280,3 +280,39 @@ def test_apply_file_writes_pingone_too(
     assert idp["name"] == "emnify EU" and idp["enabled"] is True
     again = cli("apply", "-f", str(path), "--sandbox", "--yes", env=worker(pingone))
     assert again.exit_code == 0 and again.mutating == [] and len(pingone.idps) == 1
+
+
+def unregister(cli: Cli, fake: FakePingOne, *args: str) -> Run:
+    return cli(
+        "azure", "unregister", "--portal", "emnify", "--sandbox", "--pingone-api-url", fake.api_url,
+        "--pingone-auth-url", fake.auth_url, "--yes", *args, env=worker(fake),
+    )  # fmt: skip
+
+
+def test_unregister_keeps_the_provider_unless_told(cli: Cli, tenant: Tenant, pingone: FakePingOne) -> None:
+    assert to_pingone(cli, pingone).exit_code == 0
+    run = unregister(cli, pingone)
+    assert run.exit_code == 0, run.stderr
+    assert "--remove-provider" in run.stdout and len(pingone.idps) == 1 and tenant.apps() == []
+
+
+def test_unregister_remove_provider_deletes_it_after_the_app(
+    cli: Cli, tenant: Tenant, pingone: FakePingOne
+) -> None:
+    assert to_pingone(cli, pingone).exit_code == 0
+    run = unregister(cli, pingone, "--remove-provider", "-o", "json")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert pingone.idps == {} and tenant.apps() == []
+    assert any(c["resource"] == "identityProvider" and c["action"] == "delete" for c in run.json()["changes"])
+    again = unregister(cli, pingone, "--remove-provider")
+    assert again.exit_code == 0 and again.mutating == []
+
+
+def test_unregister_remove_provider_in_okta(cli: Cli, tenant: Tenant, okta: FakeOkta) -> None:
+    assert to_okta(cli, okta).exit_code == 0
+    run = cli(
+        "azure", "unregister", "--portal", "okta", "--sandbox", "--remove-provider", "--yes",
+        env={"OKTA_API_TOKEN": okta.token},
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert okta.idps == {} and tenant.apps() == []

@@ -512,6 +512,18 @@ def unregister(
     ctx: typer.Context,
     portal: opt.Portal,
     name: opt.Name = None,
+    remove_provider: Annotated[
+        bool,
+        typer.Option(
+            "--remove-provider",
+            metavar="",
+            help="Also delete the portal's identity provider when the secret lives in one (--store pingone / okta); "
+            "at a terminal ssoctl asks.",
+        ),
+    ] = False,
+    pingone_api_url: opt.PingOneApiUrl = None,
+    pingone_auth_url: opt.PingOneAuthUrl = None,
+    pingone_region: opt.PingOneRegion = None,
     yes: opt.Yes = False,
     output: opt.Output = OutputFormat.table,
     tenant: opt.Tenant = None,
@@ -532,8 +544,23 @@ def unregister(
         consoles = deps.consoles()
         json_mode = output is OutputFormat.json
         ui = JsonUnregisterUI(consoles) if json_mode else HumanUnregisterUI(consoles)
+        from ssoctl.stores.portal_api import ProviderOptions
+
         outcome = run_unregister(
-            deps, ui, portal=portal, name=name, yes=yes, tenant=tenant, sandbox=sandbox, cloud=cloud
+            deps,
+            ui,
+            portal=portal,
+            name=name,
+            yes=yes,
+            tenant=tenant,
+            sandbox=sandbox,
+            cloud=cloud,
+            remove_provider=remove_provider,
+            provider=ProviderOptions(
+                pingone_region=pingone_region,
+                pingone_api_url=pingone_api_url,
+                pingone_auth_url=pingone_auth_url,
+            ),
         )
         if json_mode:
             from ssoctl.views.json_view import dump

@@ -5,10 +5,15 @@ service principal's delegated grants and app role assignments go with that), che
 service principal really is gone, delete the stored secret from its store (an env file keeps its
 other lines) and remove the state.json record. Nothing else in the tenant changes. A second run
 finds nothing to do: exit 0 without a mutating request.
+
+A secret kept in a portal's identity provider (`--store pingone` / `okta`) stays there unless the
+user says so: at a terminal unregister asks, without one it takes `--remove-provider`. Then the
+provider is deleted after the app (PingOne: DELETE; Okta: deactivate, then DELETE).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,9 +24,11 @@ from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Change
 from ssoctl.portals import find_portal
 from ssoctl.resources import application
-from ssoctl.resources.base import APPLICATION, PASSWORD, Action
+from ssoctl.resources.base import APPLICATION, IDENTITY_PROVIDER, PASSWORD, Action
 from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile, exclusive_run
+from ssoctl.stores import parse_store
+from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
 
 from .lifecycle import open_location, spec_for
 from .session import graph_session
@@ -53,7 +60,18 @@ class UnregisterUI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
-def _plan(record: Registration | None, app: AppState | None, tenant_id: str) -> list[Change]:
+def provider_of(record: Registration | None) -> tuple[str, str] | None:
+    """(location, provider id) when the registration's secret lives in a portal's identity provider."""
+    held = record.secret if record else None
+    if held is None or held.store.split(":")[0] not in ("pingone", "okta") or "/" not in held.store:
+        return None
+    idp_id = held.store.rsplit("/", 1)[1]
+    return (held.store, idp_id) if idp_id and idp_id != "(new)" else None
+
+
+def _plan(
+    record: Registration | None, app: AppState | None, tenant_id: str, remove_provider: bool = False
+) -> list[Change]:
     changes: list[Change] = []
     if app is not None:
         recorded = record.resources if record else {}
@@ -71,7 +89,22 @@ def _plan(record: Registration | None, app: AppState | None, tenant_id: str) -> 
             )
         )
     held = record.secret if record else None
-    if held is not None and held.store != NO_STORE:
+    provider = provider_of(record)
+    if provider is not None:
+        location, idp_id = provider
+        changes.append(
+            Change(
+                IDENTITY_PROVIDER, Action.DELETE, location, f"the identity provider {idp_id} in {location}"
+            )
+            if remove_provider
+            else Change(
+                IDENTITY_PROVIDER,
+                Action.NONE,
+                location,
+                f"the identity provider {idp_id} in {location} stays (--remove-provider deletes it too)",
+            )
+        )
+    elif held is not None and held.store != NO_STORE:
         changes.append(
             Change(
                 PASSWORD, Action.DELETE, held.store, f"the client ID and secret {held.key_id} in {held.store}"
@@ -92,6 +125,8 @@ def run_unregister(
     tenant: str | None,
     sandbox: bool,
     cloud: str | None,
+    remove_provider: bool = False,
+    provider: ProviderOptions | None = None,
 ) -> UnregisterOutcome:
     profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home, sleep=deps.sleep)
@@ -110,7 +145,7 @@ def run_unregister(
             app = AppState.from_json(raw) if raw else None
         outcome = UnregisterOutcome(profile.name, display, tenant_id, session.sandbox)
         outcome.app_id = app.app_id if app else (record.app_id if record else None)
-        outcome.changes = _plan(record, app, tenant_id)
+        outcome.changes = _plan(record, app, tenant_id, remove_provider)
         if not outcome.has_changes:
             return outcome
         ui.show_plan(outcome)
@@ -122,6 +157,14 @@ def run_unregister(
                 )
             if not ui.confirm("Delete these?"):
                 raise DeclinedError("cancelled: nothing was changed")
+            where = provider_of(record)
+            if (
+                where
+                and not remove_provider
+                and ui.confirm(f"Also delete the identity provider in {where[0]}?")
+            ):
+                remove_provider = True
+                outcome.changes = _plan(record, app, tenant_id, remove_provider)
         if app is not None:
             session.graph.delete_application(app.object_id)
             if session.graph.list_service_principals([app.app_id]):
@@ -130,9 +173,33 @@ def run_unregister(
                     "replicate the delete); check Enterprise applications in the Entra admin center"
                 )
         outcome.applied = True
+        if remove_provider and record is not None:
+            _remove_provider(deps, record, outcome, provider or ProviderOptions(), sandbox=session.sandbox)
     if record is not None:
         _forget(deps, state, record, outcome)
     return outcome
+
+
+def _remove_provider(
+    deps: Deps, record: Registration, outcome: UnregisterOutcome, provider: ProviderOptions, *, sandbox: bool
+) -> None:
+    """Delete the portal's identity provider (the app is gone already, so it could not sign in)."""
+    where = provider_of(record)
+    if where is None:
+        return
+    location, idp_id = where
+    spec = dataclasses.replace(
+        parse_store(location), provider=dataclasses.replace(provider, idp_name=record.display_name)
+    )
+    store, _ = deps.open_store(spec, home=deps.home, sandbox=sandbox, env=deps.env)
+    try:
+        if isinstance(store, PortalApiStore) and not store.remove(idp_id):
+            outcome.warnings.append(f"the identity provider {idp_id} was already gone from {location}")
+    except StoreError as exc:
+        outcome.warnings.append(f"{exc.message}; {exc.hint}" if exc.hint else exc.message)
+    finally:
+        if isinstance(store, PortalApiStore):
+            store.close()
 
 
 def _forget(deps: Deps, state: StateFile, record: Registration, outcome: UnregisterOutcome) -> None:

@@ -204,9 +204,19 @@ class PortalApiStore:
     def shown(self, current: ProviderState) -> dict[str, str]:
         raise NotImplementedError
 
-    def remove(self) -> None:
-        """Delete the provider (unregister); nothing when there is none."""
+    def remove(self, idp_id: str) -> bool:
+        """Delete the provider with this id (unregister); False when it was already gone."""
         raise NotImplementedError
+
+    def check_removed(self, status: int, body: Any) -> bool:
+        if status in (200, 204):
+            return True
+        if status == 404:
+            return False
+        raise StoreError(
+            f"{self.title} refused to delete the identity provider: {self.describe_error(status, body)}",
+            hint=f"delete it in the {self.title} admin console, or run the command again",
+        )
 
 
 class PingOneStore(PortalApiStore):
@@ -351,11 +361,10 @@ class PingOneStore(PortalApiStore):
             "clientId": current.client_id,
         }
 
-    def remove(self) -> None:
+    def remove(self, idp_id: str) -> bool:
         self.authenticate()
-        found = self.find()
-        if found:
-            self.http.call("DELETE", f"{self._idps_url()}/{found.idp_id}", headers=self._headers())
+        url = f"{self._idps_url()}/{urllib.parse.quote(idp_id)}"
+        return self.check_removed(*self.http.call("DELETE", url, headers=self._headers()))
 
 
 OKTA_SCOPES = ["openid", "email", "profile"]
@@ -502,10 +511,11 @@ class OktaStore(PortalApiStore):
             "client_id": current.client_id,
         }
 
-    def remove(self) -> None:
-        found = self.find()
-        if found:
-            self.http.call(
-                "POST", f"{self.api}/api/v1/idps/{found.idp_id}/lifecycle/deactivate", headers=self._headers()
-            )
-            self.http.call("DELETE", f"{self.api}/api/v1/idps/{found.idp_id}", headers=self._headers())
+    def remove(self, idp_id: str) -> bool:
+        """Okta deletes only an inactive IdP: deactivate, then delete."""
+        url = f"{self.api}/api/v1/idps/{urllib.parse.quote(idp_id)}"
+        if not self.check_removed(
+            *self.http.call("POST", f"{url}/lifecycle/deactivate", headers=self._headers())
+        ):
+            return False
+        return self.check_removed(*self.http.call("DELETE", url, headers=self._headers()))
