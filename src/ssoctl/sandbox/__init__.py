@@ -34,11 +34,14 @@ __all__ = [
 ]
 
 
-def start_sandbox(home: Path, *, port: int = 0, faults: Faults | None = None) -> SandboxServer:
-    """Start a sandbox tenant for `home` on 127.0.0.1:`port` (0 = a free port) in a daemon thread."""
+def start_sandbox(
+    home: Path, *, port: int = 0, faults: Faults | None = None, login: bool = False
+) -> SandboxServer:
+    """Start a sandbox tenant for `home` on 127.0.0.1:`port` (0 = a free port) in a daemon thread;
+    `login=True` also serves the https login server (`server.login_url`, CA `server.ca_file`)."""
     from ssoctl.sandbox.server import start_sandbox as start
 
-    return start(home, port=port, faults=faults)
+    return start(home, port=port, faults=faults, login=login)
 
 
 def serve_forever(

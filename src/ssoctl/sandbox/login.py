@@ -43,7 +43,8 @@ TOKEN_LIFETIME = 3599  # what Entra answers in expires_in for an app-only token
 DEFAULT_SUFFIX = "/.default"
 # /{tenant}/oauth2/v2.0/token, /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/discovery/v2.0/keys
 _LOGIN_PATH = re.compile(
-    r"^/(?P<tenant>[^/]+)/(?P<what>oauth2/v2\.0/token|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)/?$"
+    r"^/(?P<tenant>[^/]+)/(?P<what>oauth2/v2\.0/token|oauth2/v2\.0/devicecode|_sandbox/devicecode/approve"
+    r"|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)/?$"
 )
 FORM = "application/x-www-form-urlencoded"
 OIDC_CLAIMS = (
@@ -213,7 +214,12 @@ def login_route(path: str) -> tuple[str, str] | None:
     if match is None or match.group("tenant").lower() in ("v1.0", "beta"):
         return None
     what = match.group("what")
-    kind = "token" if what.startswith("oauth2") else "keys" if what.startswith("discovery") else "openid"
+    kinds = {
+        "oauth2/v2.0/token": "token",
+        "oauth2/v2.0/devicecode": "devicecode",
+        "_sandbox/devicecode/approve": "approve",
+    }
+    kind = kinds.get(what) or ("keys" if what.startswith("discovery") else "openid")
     return unquote(match.group("tenant")), kind
 
 
@@ -240,6 +246,13 @@ def handle(request: LoginRequest, state: JSON, faults: Faults) -> LoginAnswer:
             return LoginAnswer(200, {"keys": []}, _JSON)  # sandbox tokens are unsigned (auth.py)
         if request.method != "POST":
             raise aadsts(900561, method=request.method)
+        if request.what in ("devicecode", "approve"):
+            from ssoctl.sandbox import login_flows
+
+            flow_for = (
+                login_flows.device_code if request.what == "devicecode" else login_flows.approve_device_code
+            )
+            return flow_for(request, state)
         grant = request.form.get("grant_type", "")
         if not grant:
             raise aadsts(900144, name="grant_type")
@@ -307,7 +320,12 @@ def _client_credentials(request: LoginRequest, state: JSON, faults: Faults) -> L
     app = _application(state, client_id)
     if app is None:
         raise aadsts(700016, app=client_id, tenant=str(state["tenantId"]))
-    _authenticate_client(state, app, secret, request.now)
+    if request.form.get("client_assertion"):
+        from ssoctl.sandbox.login_flows import authenticate_assertion
+
+        authenticate_assertion(state, app, request, request.now)
+    else:
+        _authenticate_client(state, app, secret, request.now)
     sp = _service_principal(state, str(app["appId"]))
     if sp is None:
         raise aadsts(7000229, app=str(app["appId"]), tenant=str(state["tenantId"]))
@@ -340,8 +358,22 @@ def _client_credentials(request: LoginRequest, state: JSON, faults: Faults) -> L
     return LoginAnswer(200, body, _JSON)
 
 
+def _device_code(request: LoginRequest, state: JSON, faults: Faults) -> LoginAnswer:
+    from ssoctl.sandbox.login_flows import device_code_grant
+
+    return device_code_grant(request, state, faults)
+
+
+def _refresh_token(request: LoginRequest, state: JSON, faults: Faults) -> LoginAnswer:
+    from ssoctl.sandbox.login_flows import refresh_token_grant
+
+    return refresh_token_grant(request, state, faults)
+
+
 GRANTS: dict[str, Callable[[LoginRequest, JSON, Faults], LoginAnswer]] = {
     "client_credentials": _client_credentials,
+    "urn:ietf:params:oauth:grant-type:device_code": _device_code,
+    "refresh_token": _refresh_token,
 }
 
 

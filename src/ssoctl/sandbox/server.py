@@ -33,14 +33,15 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher) -> None:
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, *, scheme: str = "http") -> None:
         super().__init__(address, _Handler)
         self.dispatcher = dispatcher
         self.stopping = False
+        self.scheme = scheme
 
     @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.server_address[1]}"
+        return f"{self.scheme}://{HOST}:{self.server_address[1]}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,21 +138,47 @@ class SandboxServer:
     manager or call `stop()`.
     """
 
-    def __init__(self, home: Path, *, port: int = 0, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        port: int = 0,
+        faults: Faults | None = None,
+        login: bool = False,
+        login_port: int = 0,
+    ) -> None:
         self.home = Path(home)
         self.faults = faults or Faults()
         self.store = TenantStore(self.home)
         self.tenant_id = self.store.tenant_id()
-        self._httpd = _HTTPServer((HOST, port), Dispatcher(self.store, self.faults))
+        dispatcher = Dispatcher(self.store, self.faults)
+        self._httpd = _HTTPServer((HOST, port), dispatcher)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
         self.token = issue_token(self.tenant_id)
         self._thread: threading.Thread | None = None
         self._serving = threading.Event()
         self._closed = False
+        # The https login server (`login=True`): the same tenant and dispatcher behind TLS, so MSAL
+        # and azure-identity run unchanged against `login_url`, trusting `ca_file`.
+        self._login_httpd: _HTTPServer | None = None
+        self._login_thread: threading.Thread | None = None
+        self.login_url = ""
+        self.ca_file: Path | None = None
+        if login:
+            self._login_httpd, self.ca_file = _tls_server(self.home, login_port, dispatcher)
+            self.login_url = self._login_httpd.base_url
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread and return at once."""
+        if self._login_httpd is not None:
+            self._login_thread = threading.Thread(
+                target=self._login_httpd.serve_forever,
+                args=(0.01,),
+                name=f"ssoctl-sandbox-login-{self.port}",
+                daemon=True,
+            )
+            self._login_thread.start()
         self._thread = threading.Thread(
             target=self._run,
             args=(0.01,),  # stop() returns within ~10 ms
@@ -178,6 +205,12 @@ class SandboxServer:
             return
         self._closed = True
         self._httpd.stopping = True
+        if self._login_httpd is not None:
+            self._login_httpd.stopping = True
+            if self._login_thread is not None:
+                self._login_httpd.shutdown()
+                self._login_thread.join(timeout=5)
+            self._login_httpd.server_close()
         if self._serving.is_set() and threading.current_thread() is not self._thread:
             self._httpd.shutdown()  # returns once serve_forever has left its loop
         if self._thread is not None:
@@ -199,9 +232,26 @@ class SandboxServer:
         return f"SandboxServer(url={self.url!r}, tenant_id={self.tenant_id!r})"
 
 
-def start_sandbox(home: Path, *, port: int = 0, faults: Faults | None = None) -> SandboxServer:
-    """Start a sandbox tenant for `home` on 127.0.0.1:`port` (0 = any free port), in the background."""
-    return SandboxServer(home, port=port, faults=faults).start()
+def _tls_server(home: Path, port: int, dispatcher: Dispatcher) -> tuple[_HTTPServer, Path]:
+    """An https listener on 127.0.0.1 with the sandbox's self-signed certificate (tls.py)."""
+    import ssl
+
+    from ssoctl.sandbox.tls import certificate
+
+    cert, key = certificate(home)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd = _HTTPServer((HOST, port), dispatcher, scheme="https")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    return httpd, cert
+
+
+def start_sandbox(
+    home: Path, *, port: int = 0, faults: Faults | None = None, login: bool = False
+) -> SandboxServer:
+    """Start a sandbox tenant for `home` on 127.0.0.1:`port` (0 = any free port), in the background;
+    `login=True` adds the https login server (`login_url`, trusted through `ca_file`)."""
+    return SandboxServer(home, port=port, faults=faults, login=login).start()
 
 
 def serve_forever(

@@ -9,6 +9,7 @@ from ssoctl.sandbox.resources.app_role_assignments import register as register_a
 from ssoctl.sandbox.resources.application_templates import register as register_application_templates
 from ssoctl.sandbox.resources.applications import register as register_applications
 from ssoctl.sandbox.resources.directory import register as register_directory
+from ssoctl.sandbox.resources.federated_credentials import register as register_federated_credentials
 from ssoctl.sandbox.resources.organization import register as register_organization
 from ssoctl.sandbox.resources.permission_grants import register as register_permission_grants
 from ssoctl.sandbox.resources.service_principals import register as register_service_principals
@@ -29,6 +30,7 @@ def build_router() -> Router:
         register_synchronization,
         register_users,
         register_directory,
+        register_federated_credentials,
     ):
         register(router)
     return router
