@@ -19,13 +19,32 @@ class Cloud:
     name: str
     graph: str
     login: str
+    portal: str = "https://entra.microsoft.com"  # where a person reviews app registrations
+
+    def app_link(self, app_id: str) -> str:
+        """The app registration's overview page in this cloud's admin portal."""
+        return (
+            f"{self.portal}/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/{app_id}"
+        )
 
 
 CLOUDS: dict[str, Cloud] = {
     "global": Cloud("global", "https://graph.microsoft.com", "https://login.microsoftonline.com"),
-    "usgov": Cloud("usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us"),
-    "usgov-dod": Cloud("usgov-dod", "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
-    "china": Cloud("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    "usgov": Cloud(
+        "usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://portal.azure.us"
+    ),
+    "usgov-dod": Cloud(
+        "usgov-dod",
+        "https://dod-graph.microsoft.us",
+        "https://login.microsoftonline.us",
+        "https://portal.azure.us",
+    ),
+    "china": Cloud(
+        "china",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+        "https://portal.azure.cn",
+    ),
 }
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -29,6 +29,8 @@ app.add_typer(azure.app, name="azure")
 app.add_typer(portals.app, name="portals")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(sandbox.app, name="sandbox")
+app.command("login", help=signin.LOGIN_HELP)(signin.login)
+app.command("logout")(signin.logout)
 app.command("whoami", help=signin.WHOAMI_HELP)(signin.whoami)
 app.command("apply", help=apply.APPLY_HELP)(apply.apply)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ssoctl.apply import DEFAULT_CONCURRENCY, ApplyResult, apply_plan, used_now
+from ssoctl.config import Cloud
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
@@ -87,6 +88,7 @@ class RegisterOutcome:
     sandbox: bool
     discovery_url: str = ""
     tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
+    cloud: Cloud | None = None  # the real cloud (None in the sandbox): its admin portal link
     applied: bool = False
     result: ApplyResult | None = None
     next_steps: list[str] = field(default_factory=list)
@@ -232,12 +234,14 @@ class Prepared:
     sandbox: bool
     discovery_url: str = ""
     tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
+    cloud: Cloud | None = None  # the real cloud (None in the sandbox): its admin portal link
 
     def outcome(self) -> RegisterOutcome:
         outcome = RegisterOutcome(
             self.portal, self.spec, self.plan, self.tenant_id, self.sandbox, self.discovery_url
         )
         outcome.tenant_flag = self.tenant_flag
+        outcome.cloud = self.cloud
         return outcome
 
 
@@ -307,7 +311,8 @@ def _prepare_with(
         plan = dataclasses.replace(plan, steps=(*plan.steps, idp_step))
     discovery = session.discovery_url if portal.shows_discovery_url else ""
     tenant_flag = tenant_id if session.requested_tenant else None
-    return Prepared(portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag)
+    cloud = None if session.sandbox else session.cloud
+    return Prepared(portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag, cloud)
 
 
 def conclude_unchanged(
@@ -448,5 +453,7 @@ def _finish(outcome: RegisterOutcome, deps: Deps, state: StateFile, app_id: str 
                 discovery_url=outcome.discovery_url,
             )
         )
+        if outcome.cloud is not None:  # the admin portal of the cloud the app lives in
+            outcome.next_steps.append(f"Review the app registration: {outcome.cloud.app_link(app_id)}")
     outcome.reminders = due_reminders_now(deps)  # every managed secret due (JSON `reminders`)
     return outcome

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from ssoctl.config import Cloud
 
 SIGN_IN_HINT = (
-    "set SSOCTL_ACCESS_TOKEN (e.g. from `az account get-access-token --resource-type ms-graph`), "
-    "AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, or run `az login`; or try --sandbox"
+    "run `ssoctl login`; in CI set SSOCTL_ACCESS_TOKEN, AZURE_CLIENT_ID + AZURE_TENANT_ID with a "
+    "secret, certificate, federated token file or GitHub Actions OIDC; or run `az login`; or try --sandbox"
 )
 
 # Login hosts where Entra's instance discovery works; any other authority (a private or test
@@ -152,11 +152,114 @@ class SignIn:
     description: str
 
 
-def _authority(env: Mapping[str, str], cloud: Cloud) -> tuple[str, bool]:
-    """The login authority and whether instance discovery must be turned off for it."""
+def authority_for(env: Mapping[str, str], cloud: Cloud) -> tuple[str, bool]:
+    """The login authority host and whether instance discovery must be turned off for it
+    (AZURE_AUTHORITY_HOST overrides the cloud's; any host that is not Microsoft's turns it off)."""
     authority = (env.get("AZURE_AUTHORITY_HOST") or cloud.login).strip().rstrip("/")
-    host = urlsplit(authority if "://" in authority else f"https://{authority}").hostname or ""
+    if "://" not in authority:
+        authority = f"https://{authority}"
+    host = urlsplit(authority).hostname or ""
     return authority, host.lower() not in MICROSOFT_LOGIN_HOSTS
+
+
+_authority = authority_for
+
+
+def graph_scope(graph_base: str) -> str:
+    """The scope to ask for: `<Graph endpoint>/.default`, global Graph's for a loopback endpoint
+    (the sandbox stands in for it), as graph.transport does."""
+    from ssoctl.config import is_loopback_host
+
+    host = urlsplit(graph_base).hostname or ""
+    if is_loopback_host(host):
+        return "https://graph.microsoft.com/.default"
+    return f"{graph_base.rstrip('/')}/.default"
+
+
+# --- GitHub Actions OIDC ----------------------------------------------------------------------
+
+EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+GITHUB_URL = "ACTIONS_ID_TOKEN_REQUEST_URL"
+GITHUB_TOKEN = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+
+
+def github_assertion(env: Mapping[str, str]) -> Any:
+    """A function that fetches a FRESH GitHub Actions OIDC token for Entra on every call.
+
+    azure-identity calls it whenever it needs a new access token; GitHub's tokens live about five
+    minutes, so one is never kept. The request token never leaves this function's request."""
+    url = env[GITHUB_URL].strip()
+    request_token = env[GITHUB_TOKEN].strip()
+    from ssoctl.config import check_base_url
+
+    check_base_url(url.split("?")[0], what=GITHUB_URL)
+
+    def fetch() -> str:
+        import urllib.error
+        import urllib.request
+        from urllib.parse import quote
+
+        from azure.core.exceptions import ClientAuthenticationError
+
+        separator = "&" if "?" in url else "?"
+        request = urllib.request.Request(
+            f"{url}{separator}audience={quote(EXCHANGE_AUDIENCE, safe='')}",
+            headers={"Authorization": f"bearer {request_token}", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # the URL was checked above
+                value = json.loads(reply.read()).get("value")
+        except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
+            raise ClientAuthenticationError(
+                message=f"GitHub Actions did not issue an OIDC token ({type(exc).__name__}); "
+                "does the workflow have `permissions: id-token: write`?"
+            ) from None
+        if not isinstance(value, str) or not value:
+            raise ClientAuthenticationError(message="GitHub Actions answered without an OIDC token")
+        return value
+
+    return fetch
+
+
+# --- The login cache (`ssoctl login`) ------------------------------------------------------------
+
+
+class LoginCacheCredential:
+    """The account `ssoctl login` signed in: a cached token while it lasts (no request at all),
+    then MSAL's silent refresh with the cached refresh token; never a prompt."""
+
+    def __init__(self, home: Any, record: Any) -> None:
+        self.home = home
+        self.record = record
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from ssoctl.login_cache import find_access_token, open_cache
+
+        cache = open_cache(self.home, plaintext=self.record.plaintext)
+        found = find_access_token(cache, self.record, scopes)
+        if found is not None:
+            return _access_token(*found)
+        import msal
+
+        app = msal.PublicClientApplication(
+            self.record.client_id,
+            authority=self.record.authority,
+            token_cache=cache,
+            instance_discovery=not self.record.discovery_off,
+        )
+        accounts = [a for a in app.get_accounts() if a.get("home_account_id") == self.record.home_account_id]
+        result = app.acquire_token_silent(list(scopes), account=accounts[0]) if accounts else None
+        if not result or "access_token" not in result:
+            raise AuthError(
+                f"the sign-in of {self.record.username or 'your account'} has expired or was revoked",
+                hint="run `ssoctl login` again (or `ssoctl logout` to stop using it)",
+            )
+        return _access_token(
+            str(result["access_token"]), int(time.time()) + int(result.get("expires_in", 3600))
+        )
+
+    def __repr__(self) -> str:
+        return f"LoginCacheCredential({self.record.username!r})"
 
 
 def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) -> SignIn:
@@ -166,8 +269,12 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
     2. AZURE_CLIENT_ID + AZURE_TENANT_ID (or --tenant) with AZURE_CLIENT_SECRET, or
        AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE (workload identity), read
        from `env` with the meanings azure-identity gives them.
-    3. An existing `az login`, when `az` is on PATH.
-    Otherwise `AuthError` (exit 4) listing the ways to sign in.
+    3. GitHub Actions OIDC: AZURE_CLIENT_ID + tenant with ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN
+       (a fresh GitHub token for api://AzureADTokenExchange whenever a new access token is needed).
+    4. `ssoctl login`'s cached sign-in (login.json + the OS-encrypted MSAL cache); a login made
+       with `--az-cli` means the Azure CLI.
+    5. An existing `az login`, when `az` is on PATH.
+    Otherwise `AuthError` (exit 4) listing the ways to sign in. Nothing here ever prompts.
     """
     token = (env.get("SSOCTL_ACCESS_TOKEN") or "").strip()
     if token:
@@ -197,6 +304,28 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
                 f"cannot sign in with the AZURE_* variables: {exc}",
                 hint="check AZURE_TENANT_ID (a tenant ID or verified domain) and AZURE_CLIENT_ID (a GUID)",
             ) from None
+
+    if client_id and tenant_id and env.get(GITHUB_URL) and env.get(GITHUB_TOKEN):
+        authority, custom = _authority(env, cloud)
+        kwargs = {"authority": authority}
+        if custom:
+            kwargs["disable_instance_discovery"] = True
+        from azure.identity import ClientAssertionCredential
+
+        what = "GitHub Actions OIDC"
+        try:
+            cred = ClientAssertionCredential(tenant_id, client_id, github_assertion(env), **kwargs)
+        except ValueError as exc:
+            raise UsageError(f"cannot sign in with GitHub Actions OIDC: {exc}") from None
+        return SignIn(GuardedCredential(cred, what), what)
+
+    from ssoctl.config import ssoctl_home
+    from ssoctl.login_cache import METHOD_MSAL, load_record
+
+    record = load_record(ssoctl_home(env))
+    if record is not None and record.method == METHOD_MSAL:
+        what = f"ssoctl login ({record.username})" if record.username else "ssoctl login"
+        return SignIn(GuardedCredential(LoginCacheCredential(ssoctl_home(env), record), what), what)
 
     if shutil.which("az", path=env.get("PATH")):
         from azure.identity import AzureCliCredential
