@@ -22,6 +22,7 @@ from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.synchronization import ProvisioningApi
 from ssoctl.portals import federated_directory as fd
+from ssoctl.preflight import Need, preflight
 from ssoctl.resources import synchronization_job as job_kind
 from ssoctl.resources.base import SERVICE_PRINCIPAL, Step
 from ssoctl.spec import env_prefix
@@ -215,6 +216,8 @@ def run_provision(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> Provis
 
         ctx = job_kind.ProvisionContext(graph, spec, token, app=view.app, job_id=outcome.job_id)
         if outcome.has_changes:
+            # Roles and permissions before the first change (exit 4 naming what is missing).
+            preflight(session.graph, (Need.APPS, Need.PROVISIONING))
             _confirm(opts, deps, ui)
             app_step, job_step = steps
             job_kind.apply_enterprise_app(app_step, ctx)
