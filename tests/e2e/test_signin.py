@@ -398,3 +398,37 @@ def test_github_oidc_fetches_a_fresh_assertion_every_time(
     )
     first, second = fetch(), fetch()
     assert first != second and len(hits) == 2
+
+
+FETCH = """
+import os, re, ssl, sys, urllib.parse, urllib.request
+context = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+# the sign-in page signs the person in at once and answers with a form that posts the code back
+# to ssoctl's loopback listener (a browser submits it on load; this one does it by hand)
+page = urllib.request.urlopen(sys.argv[1], context=context, timeout=30).read().decode()
+action = re.search(r'action="([^"]+)"', page).group(1)
+fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page))
+urllib.request.urlopen(action, data=urllib.parse.urlencode(fields).encode(), timeout=30).read()
+"""
+BROWSER = """
+import subprocess, sys
+# a browser returns at once; the page loads on its own (webbrowser waits for this command)
+subprocess.Popen([sys.executable, sys.argv[1], sys.argv[2]], start_new_session=True)
+"""
+
+
+def test_browser_login(
+    server: SandboxServer, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetch, browser = tmp_path / "fetch.py", tmp_path / "browser.py"
+    fetch.write_text(FETCH)
+    browser.write_text(BROWSER)
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {browser} {fetch} %s")
+    env = base_env(server, tmp_path)
+    run = invoke(["login", "--browser", "--plaintext-cache", "-o", "json"], env)
+    assert run.exit_code == 0, run.err_text + run.stdout
+    assert json.loads(run.stdout)["account"].startswith("admin@")
+    paths = [r["path"].rsplit("/", 1)[-1] for r in login_requests(home, server.tenant_id)]
+    assert "authorize" in paths and "token" in paths
+    code, who, err = whoami_in_new_process(env)
+    assert code == 0 and who["ready"] is True, err

@@ -316,7 +316,10 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
         try:
             cred = ClientAssertionCredential(tenant_id, client_id, github_assertion(env), **kwargs)
         except ValueError as exc:
-            raise UsageError(f"cannot sign in with GitHub Actions OIDC: {exc}") from None
+            raise UsageError(
+                f"cannot sign in with GitHub Actions OIDC: {exc}",
+                hint="check AZURE_CLIENT_ID and AZURE_TENANT_ID (or --tenant)",
+            ) from None
         return SignIn(GuardedCredential(cred, what), what)
 
     from ssoctl.config import ssoctl_home

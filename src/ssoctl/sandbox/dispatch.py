@@ -37,6 +37,7 @@ class Outcome:
     body: dict[str, Any] | None
     headers: dict[str, str]
     mutating: bool
+    raw: bytes | None = None  # a body that is not JSON (the login server's HTML form_post page)
 
 
 def _resource_path(segments: list[Segment]) -> list[Segment]:
@@ -158,7 +159,7 @@ class Dispatcher:
             tenant=route[0],
             what=route[1],
             headers=headers,
-            form=login.parse_form(headers, body),
+            form=login.parse_form(headers, body) if method == "POST" else login.parse_query(target),
             base_url=base_url,
             now=now,
             trace_id=request_id,
@@ -176,7 +177,7 @@ class Dispatcher:
                 "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             }
         )
-        return Outcome(answer.status, answer.body, answer.headers, False)
+        return Outcome(answer.status, answer.body, answer.headers, False, answer.raw)
 
     def _handle(
         self,

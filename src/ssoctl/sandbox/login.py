@@ -43,7 +43,8 @@ TOKEN_LIFETIME = 3599  # what Entra answers in expires_in for an app-only token
 DEFAULT_SUFFIX = "/.default"
 # /{tenant}/oauth2/v2.0/token, /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/discovery/v2.0/keys
 _LOGIN_PATH = re.compile(
-    r"^/(?P<tenant>[^/]+)/(?P<what>oauth2/v2\.0/token|oauth2/v2\.0/devicecode|_sandbox/devicecode/approve"
+    r"^/(?P<tenant>[^/]+)/(?P<what>oauth2/v2\.0/token|oauth2/v2\.0/devicecode|oauth2/v2\.0/authorize"
+    r"|_sandbox/devicecode/approve"
     r"|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)/?$"
 )
 FORM = "application/x-www-form-urlencoded"
@@ -110,6 +111,7 @@ class LoginAnswer:
     body: JSON
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None  # "replication" when an injected fault gave the answer
+    raw: bytes | None = None  # an HTML page instead of `body` (authorize with response_mode=form_post)
 
 
 class LoginError(Exception):
@@ -217,10 +219,17 @@ def login_route(path: str) -> tuple[str, str] | None:
     kinds = {
         "oauth2/v2.0/token": "token",
         "oauth2/v2.0/devicecode": "devicecode",
+        "oauth2/v2.0/authorize": "authorize",
         "_sandbox/devicecode/approve": "approve",
     }
     kind = kinds.get(what) or ("keys" if what.startswith("discovery") else "openid")
     return unquote(match.group("tenant")), kind
+
+
+def parse_query(target: str) -> dict[str, str]:
+    """The query parameters of a GET (the browser's authorize request)."""
+    fields = parse_qs(target.partition("?")[2], keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items() if values}
 
 
 def parse_form(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
@@ -244,6 +253,10 @@ def handle(request: LoginRequest, state: JSON, faults: Faults) -> LoginAnswer:
             return LoginAnswer(200, openid_configuration(request.base_url, str(state["tenantId"])), _JSON)
         if request.what == "keys":
             return LoginAnswer(200, {"keys": []}, _JSON)  # sandbox tokens are unsigned (auth.py)
+        if request.what == "authorize":
+            from ssoctl.sandbox.login_flows import authorize
+
+            return authorize(request, state)
         if request.method != "POST":
             raise aadsts(900561, method=request.method)
         if request.what in ("devicecode", "approve"):
@@ -370,10 +383,17 @@ def _refresh_token(request: LoginRequest, state: JSON, faults: Faults) -> LoginA
     return refresh_token_grant(request, state, faults)
 
 
+def _authorization_code(request: LoginRequest, state: JSON, faults: Faults) -> LoginAnswer:
+    from ssoctl.sandbox.login_flows import authorization_code_grant
+
+    return authorization_code_grant(request, state, faults)
+
+
 GRANTS: dict[str, Callable[[LoginRequest, JSON, Faults], LoginAnswer]] = {
     "client_credentials": _client_credentials,
     "urn:ietf:params:oauth:grant-type:device_code": _device_code,
     "refresh_token": _refresh_token,
+    "authorization_code": _authorization_code,
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
 import json
 import secrets
 import string
@@ -42,6 +43,7 @@ from ssoctl.sandbox.login import (
 
 DEVICE_CODES = "deviceCodes"  # device_code digest -> pending sign-in
 REFRESH_TOKENS = "refreshTokens"  # refresh_token digest -> the sign-in it continues
+AUTH_CODES = "authorizationCodes"  # code digest -> the browser sign-in it stands for
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_LIFETIME = 3599
@@ -155,7 +157,9 @@ def _granted(scope: str) -> tuple[str, list[str]]:
     return resource, list(dict.fromkeys(names)) or list(SANDBOX_SCOPES)
 
 
-def _user_answer(state: JSON, request: LoginRequest, client_id: str, user: JSON, scope: str) -> LoginAnswer:
+def _user_answer(
+    state: JSON, request: LoginRequest, client_id: str, user: JSON, scope: str, *, nonce: str = ""
+) -> LoginAnswer:
     tenant_id = str(state["tenantId"])
     resource, names = _granted(scope)
     token = issue_token(
@@ -181,6 +185,8 @@ def _user_answer(state: JSON, request: LoginRequest, client_id: str, user: JSON,
         "tid": tenant_id,
         "ver": "2.0",
     }
+    if nonce:
+        id_claims["nonce"] = nonce
     id_token = (
         ".".join(_b64url(json.dumps(p).encode()) for p in ({"alg": "none", "typ": "JWT"}, id_claims)) + "."
     )
@@ -291,6 +297,80 @@ def refresh_token_grant(request: LoginRequest, state: JSON, faults: Any) -> Logi
     if record["expires"] <= time.time():
         raise _error(700082)
     return _user_answer(state, request, record["clientId"], record["user"], request.form.get("scope", ""))
+
+
+# --- Browser: authorization code with PKCE --------------------------------------------------------
+
+
+def _loopback_redirect(uri: str) -> bool:
+    """Entra lets native public clients use any port on a loopback redirect URI."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and (parts.hostname or "") in ("localhost", "127.0.0.1", "::1")
+
+
+def authorize(request: LoginRequest, state: JSON) -> LoginAnswer:
+    """`GET /{tenant}/oauth2/v2.0/authorize`: the person signs in at once (the sandbox has no
+    password page) as `login_hint` or the default administrator, and the browser is sent back to
+    the loopback redirect URI with a code bound to the PKCE challenge."""
+    from urllib.parse import urlencode
+
+    form = request.form
+    client_id = form.get("client_id", "")
+    if not client_id:
+        raise aadsts(900144, name="client_id")
+    _public_client(state, client_id)
+    redirect = form.get("redirect_uri", "")
+    if not _loopback_redirect(redirect):
+        raise _error(50011, uri=redirect, app=client_id)
+    if form.get("response_type") != "code" or form.get("code_challenge_method", "S256") != "S256":
+        raise aadsts(900144, name="code_challenge")
+    code = secrets.token_urlsafe(32)
+    state.setdefault(AUTH_CODES, {})[_digest(code)] = {
+        "clientId": client_id,
+        "redirectUri": redirect,
+        "challenge": form.get("code_challenge", ""),
+        "nonce": form.get("nonce", ""),
+        "scope": form.get("scope", ""),
+        "expires": int(time.time()) + 600,
+        "user": _user(state, upn=form.get("login_hint", "")),
+    }
+    answer = {"code": code, "state": form.get("state", ""), "session_state": str(uuid.uuid4())}
+    if form.get("response_mode") == "form_post":  # what MSAL's loopback listener accepts
+        fields = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}"/>'
+            for k, v in answer.items()
+        )
+        page = (
+            f'<html><body onload="document.forms[0].submit()"><form method="POST" '
+            f'action="{html.escape(redirect)}">{fields}</form></body></html>'
+        )
+        return LoginAnswer(200, {}, {"Content-Type": "text/html; charset=utf-8"}, raw=page.encode())
+    return LoginAnswer(302, {}, {"Location": f"{redirect}?{urlencode(answer)}", **_JSON_HEADERS})
+
+
+def authorization_code_grant(request: LoginRequest, state: JSON, faults: Any) -> LoginAnswer:
+    code = request.form.get("code", "")
+    pending = state.get(AUTH_CODES, {}).pop(_digest(code), None) if code else None
+    if pending is None or pending["expires"] <= time.time():
+        raise _error(70000)
+    if (
+        request.form.get("redirect_uri") != pending["redirectUri"]
+        or request.form.get("client_id") != pending["clientId"]
+    ):
+        raise _error(70000)
+    verifier = request.form.get("code_verifier", "")
+    if _b64url(hashlib.sha256(verifier.encode()).digest()) != pending["challenge"]:
+        raise _error(501481)
+    return _user_answer(
+        state,
+        request,
+        pending["clientId"],
+        pending["user"],
+        request.form.get("scope") or pending["scope"],
+        nonce=pending["nonce"],
+    )
 
 
 # --- Client assertions (certificate, federated credential) ---------------------------------------

@@ -109,7 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
             client_request_id=client_request_id,
         )
         payload = b""
-        if outcome.body is not None:
+        if outcome.raw is not None:
+            payload = outcome.raw
+        elif outcome.body is not None:
             payload = json.dumps(outcome.body, separators=(",", ":")).encode("utf-8")
         self.send_response(outcome.status)
         self.send_header("Cache-Control", "no-cache")
