@@ -60,3 +60,13 @@ def test_next_steps_link_the_clouds_admin_portal(cli: Cli, home: Path) -> None:
     )
     sandboxed = cli.register("-o", "json")
     assert "portal.azure" not in sandboxed.stdout and "entra.microsoft.com" not in sandboxed.stdout
+
+
+def test_cloud_notices_name_only_the_gaps() -> None:
+    from ssoctl.cloud_features import APPLICATION_UPSERT, GALLERY_LIST, cloud_notices
+
+    assert cloud_notices(CLOUDS["global"], (APPLICATION_UPSERT, GALLERY_LIST)) == []
+    assert len(cloud_notices(CLOUDS["china"], (APPLICATION_UPSERT, GALLERY_LIST))) == 2
+    assert [
+        n.split(":")[0] for n in cloud_notices(CLOUDS["usgov-dod"], (GALLERY_LIST, APPLICATION_UPSERT))
+    ] == ["usgov-dod"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ssoctl.apply import DEFAULT_CONCURRENCY, ApplyResult, apply_plan, used_now
+from ssoctl.cloud_features import APPLICATION_UPSERT, cloud_notices
 from ssoctl.config import Cloud
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
@@ -405,6 +406,9 @@ def _register_prepared(
         ui.notice("no new secret is made, so there is none to show: a value is shown only when it is created")
     if plan.has_changes:
         _check_rights(session.graph, plan, opts, ui)
+        if not session.sandbox and plan.write_application:
+            for notice in cloud_notices(session.cloud, (APPLICATION_UPSERT,)):
+                ui.notice(notice)
     ui.show_plan(plan, prepared.tenant_id, prepared.sandbox)
     if opts.plan_only or not plan.has_changes:
         return conclude_unchanged(prepared, deps, state, plan_only=opts.plan_only)
