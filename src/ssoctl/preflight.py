@@ -175,6 +175,11 @@ class _Reader:
             self._wids = frozenset(roles) if roles is not None else None
         return self._wids
 
+    @property
+    def policy_if_read(self) -> bool | None:
+        """The policy's answer if it was asked for (None when not asked or not readable)."""
+        return self._policy
+
     def users_can_register_apps(self) -> bool | None:
         if not self._policy_read:
             self._policy_read = True
@@ -263,8 +268,7 @@ def assess(graph: GraphApi, needs: Sequence[Need] = ALL_NEEDS) -> Assessment:
         result.checks += (
             _user_checks(need, reader) if identity.kind == "user" else _app_checks(need, identity)
         )
-    if reader._policy_read:
-        result.users_can_register_apps = reader._policy
+    result.users_can_register_apps = reader.policy_if_read
     return result
 
 
