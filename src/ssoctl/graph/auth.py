@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from ssoctl.config import Cloud
 
 SIGN_IN_HINT = (
-    "run `ssoctl login`; in CI set SSOCTL_ACCESS_TOKEN, AZURE_CLIENT_ID + AZURE_TENANT_ID with a "
-    "secret, certificate, federated token file or GitHub Actions OIDC; or run `az login`; or try --sandbox"
+    "run `ssoctl login`; in CI set SSOCTL_ACCESS_TOKEN, or AZURE_CLIENT_ID + AZURE_TENANT_ID with "
+    "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE or GitHub Actions "
+    "OIDC; or run `az login`; or try --sandbox"
 )
 
 # Login hosts where Entra's instance discovery works; any other authority (a private or test
