@@ -201,3 +201,17 @@ def test_user_who_owns_the_app_may_update_it(cli: Cli, tenant: Tenant, server: S
         "--yes", "--store", "none", "--show-secret", "--secret-days", "30", env=env, sandbox=False
     )
     assert again.exit_code == 0, again.stderr
+
+
+def test_rotate_without_role_exits_4_before_any_change(
+    cli: Cli, tenant: Tenant, server: SandboxServer, tmp_path: Path
+) -> None:
+    store = f"env-file:{tmp_path / 'emnify.env'}"
+    admin = {"SSOCTL_GRAPH_ENDPOINT": server.url, "SSOCTL_ACCESS_TOKEN": server.token}
+    assert cli.register("--yes", "--store", store, env=admin, sandbox=False).exit_code == 0
+    before = [c["keyId"] for c in tenant.app()["passwordCredentials"]]
+    turn_off_app_registration(tenant, server)
+    run = cli("secrets", "rotate", "--portal", "emnify", "--store", store, "--yes", env=as_user(server))
+    assert run.exit_code == 4, run.stderr
+    assert "Application Administrator" in run.stderr and run.mutating == []
+    assert [c["keyId"] for c in tenant.app()["passwordCredentials"]] == before

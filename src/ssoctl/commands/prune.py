@@ -19,6 +19,7 @@ from datetime import datetime
 from ssoctl.deps import Deps
 from ssoctl.errors import GraphError
 from ssoctl.graph.mapping import AppState, PasswordInfo, parse_graph_datetime
+from ssoctl.preflight import Need, preflight
 from ssoctl.resources.base import PASSWORD, Action, Change
 from ssoctl.resources.password import SECRET_NAME_PREFIX, fmt_day
 from ssoctl.state import Registration, StateFile, exclusive_run
@@ -97,6 +98,7 @@ def run_prune(
             ui.show_plan(f"Nothing to prune in {where}: every client secret ssoctl made is in use.", [])
             return outcome
         ui.show_plan(f"Prune client secrets in {where}:", outcome.changes)
+        preflight(session.graph, (Need.APPS,))  # exit 4 before the first change
         confirm(yes, deps, ui, f"Remove {len(removals)} client secret(s)?")
         for removal in removals:
             try:

@@ -29,6 +29,7 @@ from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
 from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime
 from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
 from ssoctl.portals import find_portal
+from ssoctl.preflight import Need, preflight
 from ssoctl.resources import password
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
 from ssoctl.resources.current import TenantView
@@ -279,6 +280,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
             f"Rotate the client secret of {record.display_name} ({record.unique_name}) in {where}:",
             outcome.changes,
         )
+        preflight(session.graph, (Need.APPS,))  # exit 4 before the first change
         confirm(opts.yes, deps, ui, "Rotate the secret?")
         _rotate(outcome, step, deps, session, state, store, current)
         return outcome
