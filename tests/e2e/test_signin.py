@@ -432,3 +432,35 @@ def test_browser_login(
     assert "authorize" in paths and "token" in paths
     code, who, err = whoami_in_new_process(env)
     assert code == 0 and who["ready"] is True, err
+
+
+FAKE_AZ = """#!{python}
+import json, sys, time
+args = sys.argv[1:]
+if args[:1] == ["login"]:
+    sys.exit(0)
+if args[:2] == ["account", "get-access-token"]:
+    print(json.dumps({{"accessToken": {token!r}, "expiresOn": "2099-01-01 00:00:00.000000",
+                      "expires_on": int(time.time()) + 3600, "tenant": {tenant!r}, "tokenType": "Bearer"}}))
+    sys.exit(0)
+sys.exit(2)
+"""
+
+
+def test_az_cli_login_then_commands_use_the_azure_cli(
+    server: SandboxServer, home: Path, tmp_path: Path
+) -> None:
+    bin_dir = tmp_path / "az-bin"
+    bin_dir.mkdir()
+    az = bin_dir / "az"
+    az.write_text(FAKE_AZ.format(python=sys.executable, token=server.token, tenant=server.tenant_id))
+    az.chmod(0o755)
+    env = {**base_env(server, tmp_path), "PATH": str(bin_dir)}
+    run = invoke(["login", "--az-cli", "-o", "json"], env)
+    assert run.exit_code == 0, run.err_text + run.stderr
+    assert json.loads(run.stdout)["tokenCache"] == "azure-cli"
+    assert json.loads((home / "login.json").read_text())["method"] == "azure-cli"
+    code, who, err = whoami_in_new_process(env)
+    assert code == 0, err
+    assert who["signedInWith"] == "Azure CLI" and who["ready"] is True
+    assert login_requests(home, server.tenant_id) == []  # the Azure CLI signed in, not ssoctl
