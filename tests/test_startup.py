@@ -24,7 +24,14 @@ print("\\n" + json.dumps({"code": code, "heavy": heavy}))
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["azure", "register", "--help"], ["portals", "show", "emnify"], ["azure", "--help"]],
+    [
+        ["--help"],
+        ["azure", "register", "--help"],
+        ["portals", "show", "emnify"],
+        ["azure", "--help"],
+        ["login", "--help"],
+        ["whoami", "--help"],
+    ],
 )
 def test_help_does_not_import_heavy_libraries(args: list[str]) -> None:
     proc = subprocess.run(
