@@ -26,8 +26,6 @@ PAGES = [*sorted(DOCS.rglob("*.md")), REPO / "README.md"]
 
 # Commands the docs describe as coming (each one marked so on its page), with the issue building it.
 COMING: dict[str, str] = {
-    "login": "#9",
-    "logout": "#9",
 }
 
 
