@@ -25,8 +25,7 @@ DOCS = REPO / "docs"
 PAGES = [*sorted(DOCS.rglob("*.md")), REPO / "README.md"]
 
 # Commands the docs describe as coming (each one marked so on its page), with the issue building it.
-COMING: dict[str, str] = {
-}
+COMING: dict[str, str] = {}
 
 
 def _load_script(name: str) -> Any:
