@@ -235,8 +235,9 @@ def test_zsh_completion_descriptions_stay_on_one_line() -> None:
         ["azure", "register", "-p", "emnify", "--name", "emnify two", "--sandbox"],
         ["secrets", "rotate", "-p", "emnify", "--sandbox"],
         ["sandbox", "reset"],
+        ["azure", "unregister", "-p", "emnify", "--sandbox"],
     ],
-    ids=["register", "rotate", "sandbox-reset"],
+    ids=["register", "rotate", "sandbox-reset", "unregister"],
 )
 def test_every_change_refused_in_ci_says_ci_is_set(tmp_path: Path, args: list[str]) -> None:
     """At a terminal with CI set, the refusal names CI (not a missing terminal) and the fix."""

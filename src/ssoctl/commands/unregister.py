@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
-from ssoctl.errors import DeclinedError, StoreError
+from ssoctl.errors import StoreError
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Change
 from ssoctl.portals import find_portal
@@ -30,6 +30,7 @@ from ssoctl.state import Registration, StateFile, exclusive_run
 from ssoctl.stores import parse_store
 from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
 
+from .confirm import confirm_change
 from .lifecycle import open_location, spec_for
 from .session import graph_session
 
@@ -150,13 +151,14 @@ def run_unregister(
             return outcome
         ui.show_plan(outcome)
         if not yes:
-            if not deps.can_prompt():
-                raise DeclinedError(
-                    "this would delete from the tenant and there is no terminal to confirm at",
-                    hint="review the plan above, then pass --yes",
-                )
-            if not ui.confirm("Delete these?"):
-                raise DeclinedError("cancelled: nothing was changed")
+            confirm_change(
+                deps,
+                ui.confirm,
+                "Delete these?",
+                what="delete from the tenant",
+                yes=False,
+                hint="review the plan above, then pass --yes",
+            )
             where = provider_of(record)
             if (
                 where
