@@ -19,9 +19,22 @@ import pytest
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 REPO = Path(__file__).resolve().parent.parent
-_ALLOWED_UNDER_HOME = tuple(
-    str(Path(p).resolve())
-    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, str(REPO), tempfile.gettempdir()}
+
+
+def _allowed_under_home(*candidates: str | Path) -> tuple[str, ...]:
+    """Folders inside the real home a test may still open (the interpreter, the repository, pytest's
+    temp folder). One that holds the home itself (HOME=/tmp/x with the temp folder /tmp) would allow
+    all of it, so it is left out: then only pytest's own base temp folder is allowed."""
+    allowed = []
+    for candidate in candidates:
+        path = Path(candidate).resolve()
+        if not REAL_HOME.is_relative_to(path):
+            allowed.append(str(path) + os.sep)
+    return tuple(allowed)
+
+
+_ALLOWED_UNDER_HOME = _allowed_under_home(
+    sys.prefix, sys.base_prefix, sys.exec_prefix, REPO, tempfile.gettempdir()
 )
 _violations: list[str] = []
 _guard_on = False
@@ -72,13 +85,28 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
             resolved = str(Path(os.fsdecode(path)).resolve())  # type: ignore[arg-type]
         except (OSError, ValueError, TypeError):
             return
-        if resolved.startswith(str(REAL_HOME) + os.sep) and not resolved.startswith(_ALLOWED_UNDER_HOME):
+        inside_home = resolved.startswith(str(REAL_HOME) + os.sep)
+        if inside_home and not (resolved + os.sep).startswith(_ALLOWED_UNDER_HOME):
             _deny(f"access to the real home directory: {resolved}")
 
 
 sys.addaudithook(_audit)
 
 _SCRUBBED_PREFIXES = ("SSOCTL_", "AZURE_", "PINGONE_", "OKTA_", "MSAL_")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_pytest_temp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """pytest's base temp folder (every tmp_path) stays allowed even when HOME holds it, and every
+    other temp file (tempfile.mkstemp, a library's scratch file) goes there too: with HOME=/tmp a
+    file straight in /tmp would be in the real home."""
+    global _ALLOWED_UNDER_HOME
+    base = tmp_path_factory.getbasetemp()
+    scratch = base / "tempfile"
+    scratch.mkdir(exist_ok=True)
+    tempfile.tempdir = str(scratch)
+    os.environ["TMPDIR"] = str(scratch)
+    _ALLOWED_UNDER_HOME = (*_ALLOWED_UNDER_HOME, *_allowed_under_home(base))
 
 
 @pytest.fixture(autouse=True)

@@ -46,11 +46,14 @@ class Sleeps(list[float]):
 
 @pytest.fixture
 def scripted() -> Iterator[ScriptedGraph]:
+    """A scripted Graph; a request the test did not script fails the test."""
     server = ScriptedGraph()
     try:
         yield server
     finally:
         server.close()
+    if server.unexpected:
+        pytest.fail(f"unscripted request(s) to the scripted Graph: {', '.join(server.unexpected)}")
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ class ScriptedGraph:
     def __init__(self) -> None:
         self._script: dict[tuple[str, str], deque[Reply]] = {}
         self.requests: list[Recorded] = []
+        self.unexpected: list[str] = []  # requests no reply was scripted for
         self._lock = threading.Lock()
         owner = self
 
@@ -137,6 +138,9 @@ class ScriptedGraph:
             path = rec.path.removeprefix("/v1.0")
             queue = self._script.get((rec.method, path))
             if not queue:
+                # Answer something so the client does not hang, and fail the test when it ends
+                # (the `scripted` fixture): a 500 alone could be retried or swallowed unnoticed.
+                self.unexpected.append(f"{rec.method} {rec.raw_path}")
                 return graph_error(500, "Unscripted", f"{rec.method} {path} was not scripted")
             return queue.popleft() if len(queue) > 1 else queue[0]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from tests.support.emnify import GUIDE_BODY
 
 APP = "/applications(uniqueName='ssoctl-emnify')"
 EMNIFY_BODY: dict[str, Any] = GUIDE_BODY
-END = datetime(2027, 5, 21, tzinfo=timezone.utc)
+END = datetime(2027, 5, 21, tzinfo=UTC)
 
 
 def _secret_reply(**extra: Any) -> Reply:
@@ -141,7 +141,7 @@ def test_add_password_wire_and_result(scripted: ScriptedGraph, make_graph: Any) 
     assert issued.key_id == "key-1"
     assert issued.hint == "abc"
     assert issued.text.reveal() == "abc-very-secret-text"
-    assert issued.end == datetime(2027, 5, 21, 0, 0, 0, 123456, tzinfo=timezone.utc)
+    assert issued.end == datetime(2027, 5, 21, 0, 0, 0, 123456, tzinfo=UTC)
     assert "very-secret" not in repr(issued)
 
 

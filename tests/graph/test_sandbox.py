@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def test_upsert_create_then_update(srv: Any, sleeps: Sleeps) -> None:
 
 
 def test_add_and_remove_password(srv: Any, sleeps: Sleeps) -> None:
-    end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=180)
+    end = datetime.now(UTC).replace(microsecond=0) + timedelta(days=180)
     with _graph(srv, sleeps) as graph:
         app = graph.upsert_application("ssoctl-emnify", BODY)
         assert app is not None
@@ -83,7 +83,7 @@ def test_throttling_and_replication_faults(tmp_path: Path, sleeps: Sleeps) -> No
             app = graph.upsert_application("ssoctl-emnify", BODY)
             assert app is not None
             graph.update_application(app["id"], {"identifierUris": [f"api://{app['appId']}"]})
-            issued = graph.add_password(app["id"], "n", datetime.now(timezone.utc) + timedelta(days=30))
+            issued = graph.add_password(app["id"], "n", datetime.now(UTC) + timedelta(days=30))
             assert issued.key_id
     finally:
         server.stop()

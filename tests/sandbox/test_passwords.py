@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from tests.sandbox.conftest import Graph
 
 def _parse(text: str) -> datetime:
     head, frac = text.rstrip("Z").split(".")
-    return datetime.fromisoformat(head).replace(tzinfo=timezone.utc) + timedelta(microseconds=int(frac[:6]))
+    return datetime.fromisoformat(head).replace(tzinfo=UTC) + timedelta(microseconds=int(frac[:6]))
 
 
 def _add(graph: Graph, app: dict[str, Any], credential: dict[str, Any] | None = None) -> Any:
@@ -93,5 +93,5 @@ def test_tenant_policy_caps_secret_lifetime(faulty: Any) -> None:
         "message": refused.message,
         "target": "EndDate",
     }
-    end = (datetime.now(timezone.utc) + timedelta(days=364)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = (datetime.now(UTC) + timedelta(days=364)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert _add(graph, app, {"endDateTime": end}).status == 200

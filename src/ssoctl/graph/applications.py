@@ -6,7 +6,7 @@ import importlib
 import json
 import warnings
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -148,7 +148,7 @@ def _issued_secret(raw: bytes | None, display_name: str, end: datetime, what: st
     except ValueError:
         end_at = end
     if end_at.tzinfo is None:
-        end_at = end_at.replace(tzinfo=timezone.utc)
+        end_at = end_at.replace(tzinfo=UTC)
     name = doc.get("displayName")
     hint = doc.get("hint")
     return IssuedSecret(

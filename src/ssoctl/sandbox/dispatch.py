@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ssoctl.sandbox import graph_errors as ge
@@ -98,7 +98,7 @@ class Dispatcher:
     ) -> Outcome:
         if self.faults.latency_ms:  # before the tenant's lock, so slow requests wait side by side
             time.sleep(self.faults.latency_ms / 1000)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         route = login.login_route(target.partition("?")[0])
         if route is not None:
             return self._login(

@@ -17,7 +17,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def new_tenant(now: datetime | None = None) -> JSON:
     """A fresh tenant: a random id, its verified domain, Microsoft Graph's service principal."""
     tenant_id = str(uuid.uuid4())
     domain = tenant_domain(tenant_id)
-    created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     state: JSON = {
         "version": STATE_VERSION,
         "tenantId": tenant_id,

@@ -7,7 +7,7 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -63,7 +63,7 @@ ORGANIZATION_READ = (
 
 def graph_time(moment: datetime, *, fraction: bool = True) -> str:
     """Graph's timestamp format: `2019-09-17T19:10:35.2742618Z` (7 fractional digits)."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     if not fraction:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
@@ -94,7 +94,7 @@ def parse_graph_time(text: str) -> datetime:
         int(((fraction or "") + "000000")[:6]),
         tzinfo=timezone(offset),
     )
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def project(entity: JSON, select: Sequence[str] | None, known: Iterable[str]) -> JSON:
