@@ -14,6 +14,7 @@ consistent tenant and a true record.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
@@ -108,12 +109,24 @@ class _Recorder:
                 self.ref.tenant_id, self.plan.spec.unique_name, lambda old: self._record(step, old)
             )
 
-    def _record(self, step: Step, previous: Registration | None) -> Registration:
+    def before_secret(self, display_name: str) -> None:
+        """Before addPassword is sent: note the new secret's name, so a run that dies before its
+        answer is recorded (kill -9, power loss) leaves a trace the next run acts on."""
+
+        def note(previous: Registration | None) -> Registration:
+            base = self._record(None, previous)
+            return dataclasses.replace(base, pending=(*base.pending, display_name))
+
+        self.state.update(self.ref.tenant_id, self.plan.spec.unique_name, note)
+
+    def _record(self, step: Step | None, previous: Registration | None) -> Registration:
         ctx, spec = self.ctx, self.plan.spec
         same_app = previous is not None and previous.app_id == ctx.app_id
         secret = previous.secret if previous and same_app else None
         replaced = previous.replaced if previous and same_app else ()
-        if step.resource == PASSWORD:
+        pending = previous.pending if previous and same_app else ()
+        if step is not None and step.resource == PASSWORD:
+            pending = ()  # the new secret is held (or was taken back), and the orphans removed
             secret_plan = self.plan.secret
             if ctx.issued is not None and secret_plan.new is not None:
                 secret = HeldSecret(
@@ -139,6 +152,8 @@ class _Recorder:
                 for k, v in (previous.overlap_until if previous and same_app else {}).items()
                 if k in replaced
             },
+            provisioning=previous.provisioning if previous and same_app else None,
+            pending=pending,
         )
 
 
@@ -235,8 +250,10 @@ def apply_plan(
 ) -> ApplyResult:
     """Carry out `plan`. `store` None means `--store none`: the caller prints the secret once."""
     ctx = _context(plan, graph, store, ref, open_store)
+    recorder = _Recorder(plan, ref, state, ctx)
+    ctx.before_secret = recorder.before_secret
     # Steps with nothing to do are done from the start: the IDs they stand for are read already.
-    _run([s for s in plan.steps if s.has_work], ctx, _Recorder(plan, ref, state, ctx), concurrency)
+    _run([s for s in plan.steps if s.has_work], ctx, recorder, concurrency)
     return ApplyResult(
         object_id=ctx.object_id,
         app_id=ctx.app_id,

@@ -19,12 +19,11 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from ssoctl.commands.register import RegisterOptions, portal_options
 from ssoctl.config import CLOUDS, ssoctl_home

@@ -87,6 +87,10 @@ class Registration:
     # keyId of a replaced secret -> when `secrets prune` may remove it (`secrets rotate --overlap-days`);
     # a replaced secret without a date stays until it expires.
     overlap_until: Mapping[str, str] = field(default_factory=dict)
+    # Display names of client secrets whose addPassword was sent but whose outcome is not recorded
+    # yet (written before the request): a run killed mid-request leaves this trace, and the next
+    # run removes (or adopts) the credential it may have made instead of adding another.
+    pending: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -116,6 +120,7 @@ class Registration:
             if isinstance(raw.get("provisioning"), dict)
             else None,
             overlap_until={str(k): str(v) for k, v in (raw.get("overlapUntil") or {}).items()},
+            pending=tuple(str(n) for n in raw.get("pendingSecrets") or ()),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -141,6 +146,8 @@ class Registration:
         }
         if self.provisioning is not None:
             doc["provisioning"] = dict(sorted(self.provisioning.items()))
+        if self.pending:
+            doc["pendingSecrets"] = list(self.pending)
         return doc
 
 

@@ -374,7 +374,20 @@ def test_non_json_502(scripted: ScriptedGraph, make_graph: Any, sleeps: Sleeps) 
         make_graph(scripted.url).get_application("ssoctl-emnify")
     assert err.value.status == 502
     assert "html" not in err.value.message.lower()
-    assert len(scripted.requests) == 1 and sleeps == []
+    # a GET is safe to repeat: retried twice (1 s, 2 s), then the gateway's error is reported
+    assert len(scripted.requests) == 3 and sleeps == [1.0, 2.0]
+
+
+def test_a_lost_answer_to_a_patch_is_retried_but_not_to_a_post(
+    scripted: ScriptedGraph, make_graph: Any, sleeps: Sleeps
+) -> None:
+    scripted.script("PATCH", "/applications/obj-1", Reply(drop=True), Reply(204))
+    make_graph(scripted.url).update_application("obj-1", {"a": 1})
+    assert len(scripted.requests) == 2 and sleeps == [1.0]
+    scripted.script("POST", "/oauth2PermissionGrants", graph_error(500, "UnknownError"))
+    with pytest.raises(GraphError):
+        make_graph(scripted.url).create_permission_grant({"clientId": "c", "resourceId": "r"})
+    assert len(scripted.requests) == 3
 
 
 def test_empty_body_error(scripted: ScriptedGraph, make_graph: Any) -> None:

@@ -201,3 +201,51 @@ def test_latency_is_read_from_the_environment_and_delays_every_answer(home: Path
         reply = Graph(srv).call("GET", "/applications")
         assert reply.status == 200
         assert time.monotonic() - started >= 0.15
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "acted"),
+    [
+        ("429", 429, False),
+        ("500", 500, False),
+        ("503", 503, False),
+        ("500-after", 500, True),
+        ("503-after", 503, True),
+    ],
+)
+def test_the_chosen_request_fails_before_or_after_acting(
+    faulty: Any, home: Any, mode: str, status: int, acted: bool
+) -> None:
+    graph = faulty(Faults(fail_at=2, fail_mode=mode))
+    assert graph.call("GET", "/applications").status == 200
+    assert graph.upsert("k", {"displayName": "x"}).status == status  # the 2nd request
+    created = graph.call("GET", "/applications(uniqueName='k')").status == 200
+    assert created is acted
+    assert [e["fault"] for e in read_request_log(home)] == [None, f"fail-{mode}", None]
+
+
+@pytest.mark.parametrize(("mode", "acted"), [("reset", False), ("reset-after", True)])
+def test_a_reset_drops_the_connection_before_or_after_acting(
+    faulty: Any, home: Any, mode: str, acted: bool
+) -> None:
+    import http.client
+
+    graph = faulty(Faults(fail_at=1, fail_mode=mode))
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        graph.upsert("k", {"displayName": "x"})
+    assert (graph.call("GET", "/applications(uniqueName='k')").status == 200) is acted
+
+
+def test_a_policy_can_forbid_client_secrets(faulty: Any) -> None:
+    graph = faulty(Faults(forbid_secrets=True))
+    app = graph.create("k")
+    reply = graph.call("POST", f"/applications/{app['id']}/addPassword", {"passwordCredential": {}})
+    assert (reply.status, reply.code) == (400, "CredentialTypeNotAllowedAsPerAppPolicy")
+    assert graph.call("GET", f"/applications/{app['id']}").body["passwordCredentials"] == []
+
+
+def test_position_faults_parse_from_the_environment() -> None:
+    env = {"SSOCTL_SANDBOX_FAULTS": "fail-at=3,fail=503-after,no-secrets=1"}
+    assert Faults.from_env(env) == Faults(fail_at=3, fail_mode="503-after", forbid_secrets=True)
+    with pytest.raises(UsageError, match="fail='teapot'"):
+        Faults.from_env({"SSOCTL_SANDBOX_FAULTS": "fail-at=1,fail=teapot"})

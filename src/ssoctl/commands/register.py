@@ -21,7 +21,7 @@ from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
 from ssoctl.graph.api import GraphApi
-from ssoctl.graph.mapping import AppState
+from ssoctl.graph.mapping import AppState, graph_datetime
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
 from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal
 from ssoctl.preflight import assess, needs_of, preflight
@@ -145,6 +145,38 @@ def _held_in_store(
     return creds is not None and creds.client_id == current.app_id
 
 
+def _adopt_pending(
+    pending: tuple[str, ...], current: AppState | None, ref: CredentialRef, store: Store | None
+) -> HeldSecret | None:
+    """A run killed after storing its new secret but before recording it: the store holds a secret
+    of this app whose first characters are the hint of a credential the run noted as pending.
+    That credential is the stored one, so it is adopted rather than replaced by yet another."""
+    if not pending or current is None or store is None:
+        return None
+    creds = store.load(ref)
+    if creds is None or creds.client_id != current.app_id:
+        return None
+    text = creds.client_secret.reveal()
+    for password in current.passwords:
+        if password.display_name in pending and password.hint and text.startswith(password.hint):
+            end = graph_datetime(password.end) if password.end else ""
+            return HeldSecret(password.key_id, end, store.location, password.display_name)
+    return None
+
+
+def _record_adopted(adopted: HeldSecret | None, state: StateFile, ref: CredentialRef, plan: Plan) -> None:
+    """Write down the adopted secret (and what it replaced) before anything else happens."""
+    if adopted is None:
+        return
+
+    def adopt(record: Registration | None) -> Registration | None:
+        if record is None:
+            return None
+        return dataclasses.replace(record, secret=adopted, replaced=plan.secret.replaced)
+
+    state.update(ref.tenant_id, plan.spec.unique_name, adopt)
+
+
 def _confirm(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> None:
     confirm_change(
         deps,
@@ -163,22 +195,31 @@ def _read_and_plan(
     ref: CredentialRef,
     store: Store | None,
     deps: Deps,
-) -> Plan:
-    """The tenant (one read per resource kind), ssoctl's record and the store → the plan (pure)."""
+) -> tuple[Plan, HeldSecret | None]:
+    """The tenant (one read per resource kind), ssoctl's record and the store → the plan (pure),
+    and the secret of an interrupted run it adopted (see `_adopt_pending`), if any."""
     tenant = read_current(graph, spec)
     current = tenant.app
     record = state.get(ref.tenant_id, spec.unique_name)
     held = record.secret if record else None
-    replaced = record.replaced if record and current and record.app_id == current.app_id else ()
+    same_app = bool(record and current and record.app_id == current.app_id)
+    replaced = record.replaced if record and same_app else ()
+    pending = record.pending if record and same_app else ()
+    adopted = _adopt_pending(pending, current, ref, store)
+    if adopted is not None:
+        if held is not None and held.key_id != adopted.key_id:
+            replaced = (*replaced, held.key_id)  # what the interrupted run was replacing
+        held = adopted
     in_store = _held_in_store(held, ref, current, deps, store)
-    return diff(
+    plan = diff(
         spec,
         tenant,
-        SecretStatus(held, in_store, replaced),
+        SecretStatus(held, in_store, replaced, pending),
         store=store.location if store else NO_STORE,
         now=deps.clock(),
         tag=random_tokens.token_hex(3),
     )
+    return plan, adopted
 
 
 def portal_options(opts: RegisterOptions) -> PortalOptions:
@@ -236,6 +277,7 @@ class Prepared:
     discovery_url: str = ""
     tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
     cloud: Cloud | None = None  # the real cloud (None in the sandbox): its admin portal link
+    adopted: HeldSecret | None = None  # the secret of an interrupted run, found in the store
 
     def outcome(self) -> RegisterOutcome:
         outcome = RegisterOutcome(
@@ -305,7 +347,7 @@ def _prepare_with(
     if store is not None:
         store.preflight(ref)
     with progress(f"Reading {spec.display_name} in tenant {tenant_id}…"):
-        plan = _read_and_plan(spec, session.graph, state, ref, store, deps)
+        plan, adopted = _read_and_plan(spec, session.graph, state, ref, store, deps)
     if isinstance(store, PortalApiStore):  # the portal's identity provider, as a resource
         app_id = plan.current.app_id if plan.current else None
         idp_step = identity_provider.diff(store, app_id, plan.new_secret is not None)
@@ -313,7 +355,9 @@ def _prepare_with(
     discovery = session.discovery_url if portal.shows_discovery_url else ""
     tenant_flag = tenant_id if session.requested_tenant else None
     cloud = None if session.sandbox else session.cloud
-    return Prepared(portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag, cloud)
+    return Prepared(
+        portal, spec, store, ref, plan, tenant_id, session.sandbox, discovery, tenant_flag, cloud, adopted
+    )
 
 
 def conclude_unchanged(
@@ -322,6 +366,7 @@ def conclude_unchanged(
     """Nothing to apply (or --plan): refresh ssoctl's record when applying, then next steps."""
     plan = prepared.plan
     if not plan_only:
+        _record_adopted(prepared.adopted, state, prepared.ref, plan)
         _note_resources(plan, state, prepared.tenant_id)
     return _finish(prepared.outcome(), deps, state, plan.current.app_id if plan.current else None)
 
@@ -344,6 +389,7 @@ def apply_prepared(
             )
         return opened
 
+    _record_adopted(prepared.adopted, state, prepared.ref, prepared.plan)
     outcome = prepared.outcome()
     outcome.result = apply_plan(
         prepared.plan,
@@ -437,7 +483,8 @@ def _note_resources(plan: Plan, state: StateFile, tenant_id: str) -> None:
     def with_resources(record: Registration | None) -> Registration | None:
         if record is None or current is None or record.app_id != current.app_id:
             return None
-        return dataclasses.replace(record, resources=used)
+        # Nothing to change: no credential of an interrupted run is on the app, so its trace goes.
+        return dataclasses.replace(record, resources=used, pending=())
 
     state.update(tenant_id, plan.spec.unique_name, with_resources)
 

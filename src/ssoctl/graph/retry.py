@@ -8,6 +8,10 @@ The rules (DESIGN.md "Eventual consistency is normal"):
   `NoBackingApplicationObject`, and (for writes that reference a just-created service principal)
   400 "Not a valid reference update.": the object was just created and has not replicated yet. Back off
   exponentially from 0.5 s until `max_wait` seconds have been spent waiting in total.
+- 500, 502, 504 and a connection dropped without an answer, on requests that are safe to repeat
+  (GET, PATCH: sending them twice leaves the tenant as sending them once): wait 1 s, then 2 s, at
+  most `MAX_TRANSIENT_RETRIES` times. A POST is not repeated (it could create a second grant or
+  secret); the next run reads what it did.
 - Nothing else. Every loop is bounded.
 """
 
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from ssoctl.errors import GraphError
 
 MAX_THROTTLE_RETRIES = 5
+MAX_TRANSIENT_RETRIES = 2
+TRANSIENT_STATUSES = (0, 500, 502, 504)  # 0: no answer (reset, timeout)
 REPLICATION_FIRST_WAIT = 0.5
 REPLICATION_MAX_RETRIES = 12  # a backstop: the time budget normally ends the loop first
 THROTTLE_DEFAULT_WAITS = (1.0, 2.0)
@@ -57,6 +63,7 @@ class RetryState:
     """Counters for one logical call across its attempts."""
 
     throttle_retries: int = 0
+    transient_retries: int = 0
     replication_retries: int = 0
     replication_waited: float = 0.0
     waits: list[float] = field(default_factory=list)
@@ -85,6 +92,7 @@ def next_wait(
     by_object_id: bool,
     issues_secret: bool = False,
     references_new_object: bool = False,
+    repeatable: bool = False,
     max_wait: float = 60.0,
 ) -> float | None:
     """Seconds to wait before sending the same request again, or None to give up now.
@@ -93,8 +101,17 @@ def next_wait(
     a 404 may just be replication lag. `issues_secret`: addPassword, never repeated unless Graph
     said it did nothing (429, 404). `references_new_object`: the body names an object created
     moments ago (a grant's clientId, an assignment's principalId), so Entra's "not a valid
-    reference" 400 is lag too.
+    reference" 400 is lag too. `repeatable`: sending the request twice does what sending it once
+    does (GET, PATCH), so a server error or a lost answer may be retried.
     """
+    if repeatable and not issues_secret and failure.sent and failure.status in TRANSIENT_STATUSES:
+        if state.transient_retries >= MAX_TRANSIENT_RETRIES:
+            return None
+        index = min(state.transient_retries, len(THROTTLE_DEFAULT_WAITS) - 1)
+        pause = min(THROTTLE_DEFAULT_WAITS[index], max_wait)
+        state.transient_retries += 1
+        state.waits.append(pause)
+        return pause
     if failure.status == 429 or (failure.status == 503 and not issues_secret):
         if state.throttle_retries >= MAX_THROTTLE_RETRIES:
             return None

@@ -52,6 +52,9 @@ from ssoctl.graph.auth import SIGN_IN_HINT, TokenCredentialLike
 from ssoctl.graph.errors import HINT_403, failure_from_api_error, graph_error, sign_in_failed
 from ssoctl.graph.retry import Failure, RetryState, next_wait
 
+# Sending these twice leaves the tenant as sending them once: a lost answer may be retried.
+REPEATABLE_METHODS = (Method.GET, Method.PATCH)
+
 T = TypeVar("T")
 
 GLOBAL_GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -228,8 +231,9 @@ class GraphTransport:
         state = RetryState()
         session = self._session()
         while True:
+            info = build()
             try:
-                return session.loop.run_until_complete(self._send(session, build(), call.expect_body))
+                return session.loop.run_until_complete(self._send(session, info, call.expect_body))
             except SsoctlError:
                 raise
             except APIError as exc:
@@ -249,6 +253,7 @@ class GraphTransport:
                 by_object_id=call.by_object_id,
                 issues_secret=call.issues_secret,
                 references_new_object=call.references_new_object,
+                repeatable=info.http_method in REPEATABLE_METHODS,
                 max_wait=self._max_wait,
             )
             if wait is None:

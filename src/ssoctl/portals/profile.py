@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import string
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from ssoctl.errors import UsageError
 from ssoctl.portals.base import OKTA_ORG, NextStepContext, Portal, split_permissions

@@ -107,6 +107,9 @@ class ApplyContext:
     stored_in: str | None = None
     warnings: list[str] = field(default_factory=list)
     used: dict[str, list[str]] = field(default_factory=dict)  # resource kind -> object IDs in use
+    # Called with a new secret's display name before addPassword is sent (apply records it in
+    # state.json, so a run killed mid-request leaves a trace the next run finds).
+    before_secret: Callable[[str], None] = field(default=lambda _name: None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def use(self, kind: str, object_id: str) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ssoctl.credentials import Credentials, IssuedSecret
 from ssoctl.errors import GraphError, StoreError
-from ssoctl.graph.mapping import AppState
+from ssoctl.graph.mapping import AppState, PasswordInfo
 from ssoctl.graph.retry import GraphOutcomeUnknown
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
 from ssoctl.spec import AppSpec
@@ -32,6 +32,7 @@ class SecretStatus:
     held: HeldSecret | None  # the state record's secret, if any
     in_store: bool  # the store still holds a secret for this registration
     replaced: tuple[str, ...] = ()  # keyIds replaced earlier but left on the app until they expire
+    pending: tuple[str, ...] = ()  # display names of secrets an interrupted run may have added
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,15 @@ def _earlier_replaced(
     return changes, retire, keep
 
 
+def _orphans(current: AppState | None, status: SecretStatus) -> list[PasswordInfo]:
+    """Credentials an interrupted run added (their names were recorded before addPassword was
+    sent) that ssoctl does not hold: nobody can use them, so they go."""
+    if current is None or not status.pending:
+        return []
+    held = status.held.key_id if status.held else None
+    return [p for p in current.passwords if p.display_name in status.pending and p.key_id != held]
+
+
 def diff(
     spec: AppSpec,
     current: AppState | None,
@@ -123,6 +133,15 @@ def diff(
     """
     changes, retire, keep = _earlier_replaced(current, status, now)
     held = status.held
+    for orphan in _orphans(current, status):
+        retire.append(RetiredSecret(orphan.key_id, on_app=True, clear_store=None))
+        changes.append(
+            _line(
+                Action.DELETE,
+                f"client secret {orphan.key_id} {orphan.display_name!r}: added by a run that was "
+                "interrupted before storing it, so no store holds it",
+            )
+        )
     on_app = current.password(held.key_id) if (current and held) else None
     end_on_app = on_app.end if on_app else None
     if held and on_app and status.in_store and held.store == store and end_on_app and end_on_app > now:
@@ -232,6 +251,7 @@ def apply(step: Step, ctx: ApplyContext) -> None:
     """Add and store the new secret (if any), then retire what it replaces."""
     plan: SecretPlan = step.payload
     if plan.new is not None:
+        ctx.before_secret(plan.new.display_name)
         issued = _add_password(ctx, plan.new.display_name, plan.new, plan.unique_name)
         creds = Credentials(client_id=ctx.app_id, tenant_id=ctx.ref.tenant_id, client_secret=issued.text)
         if ctx.store is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from ssoctl.sandbox import graph_errors as ge
 from ssoctl.sandbox import login, replication
 from ssoctl.sandbox.auth import authenticate, require
-from ssoctl.sandbox.faults import Faults, InFlight, ThrottleCounter
+from ssoctl.sandbox.faults import Faults, InFlight, PositionFault, ThrottleCounter
 from ssoctl.sandbox.odata import Segment, parse_query, split_path
 from ssoctl.sandbox.resources import build_router
 from ssoctl.sandbox.router import MUTATING_METHODS, Context, Request, Response
@@ -38,6 +38,24 @@ class Outcome:
     headers: dict[str, str]
     mutating: bool
     raw: bytes | None = None  # a body that is not JSON (the login server's HTML form_post page)
+    dropped: bool = False  # close the connection without an answer (a reset fault)
+    hang: bool = False  # ... after holding it open for HANG_SECONDS (or until the server stops)
+
+
+def _planted_fault(mode: str, *, label: str = "") -> ge.GraphFault:
+    """The answer a position fault gives (Faults.fail_mode, without "-after"); the request log
+    marks it `fail-<mode>` (`fail-503-after` when the sandbox acted first)."""
+    if mode == "hang":
+        mode = "reset"
+    if mode == "429":
+        fault = ge.throttled(1)
+    elif mode == "reset":
+        fault = ge.GraphFault(502, "ConnectionReset", "The connection was reset.")
+    else:
+        code = "ServiceUnavailable" if mode == "503" else "UnknownError"
+        fault = ge.GraphFault(int(mode), code, "The service encountered an error. Please try again later.")
+    fault.injected = f"fail-{label or mode}"
+    return fault
 
 
 def _resource_path(segments: list[Segment]) -> list[Segment]:
@@ -57,6 +75,7 @@ class Dispatcher:
         self.router = build_router()
         self.throttle = ThrottleCounter(faults.throttle_every)
         self.in_flight = InFlight()
+        self.position = PositionFault(faults.fail_at, faults.fail_mode)
 
     def handle(
         self,
@@ -106,8 +125,13 @@ class Dispatcher:
             )
         mutating = method in MUTATING_METHODS
         injected: str | None = None
+        planted = self.position.next()
         try:
+            if planted in ("429", "500", "503", "reset"):
+                raise _planted_fault(planted)
             response = self._handle(method, target, headers, body, base_url=base_url, now=now)
+            if planted is not None:  # "-after": Graph acted, and the answer is lost or an error
+                raise _planted_fault(planted.removesuffix("-after"), label=planted)
         except ge.GraphFault as fault:
             injected = fault.injected
             response = Response(fault.status, None, fault.headers)
@@ -138,7 +162,9 @@ class Dispatcher:
                 "concurrent": concurrent,
             }
         )
-        return Outcome(response.status, response.body, response.headers, mutating)
+        dropped = planted is not None and planted.startswith(("reset", "hang"))
+        hang = planted == "hang-after"
+        return Outcome(response.status, response.body, response.headers, mutating, dropped=dropped, hang=hang)
 
     def _login(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ssoctl.errors import UsageError
 
@@ -20,7 +21,14 @@ _KEYS = {
     "max-password-days": "max_password_days",
     "secret-lag": "secret_lag_hits",
     "latency": "latency_ms",
+    "fail-at": "fail_at",
+    "fail": "fail_mode",
+    "no-secrets": "forbid_secrets",
 }
+# Position faults (`fail_at`): what happens to the Nth Graph request of one server. "-after" modes
+# let the sandbox carry the request out first (Graph committed the write, the answer was lost).
+FAIL_MODES = ("429", "500", "503", "reset", "500-after", "503-after", "reset-after", "hang-after")
+HANG_SECONDS = 30.0  # "hang-after": how long the answer is held back before the connection drops
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,12 @@ class Faults:
     latency_ms: every request is answered this many milliseconds late, as a distant Graph region
         is; requests wait side by side, so this measures how well a client overlaps them. The one
         fault that uses a timer: it changes timing only, never an answer.
+    fail_at, fail_mode: the fail_at-th Graph request this server handles (1-based; 0 = none) fails
+        as fail_mode says (FAIL_MODES): 429/500/503 or a dropped connection ("reset") without
+        acting, or "500-after"/"503-after"/"reset-after": acted on, then that answer instead;
+        "hang-after": acted on, then no answer for HANG_SECONDS (a client to kill mid-request).
+    forbid_secrets: a tenant app-management policy that forbids client secrets on applications
+        (addPassword -> 400 CredentialTypeNotAllowedAsPerAppPolicy).
     """
 
     throttle_every: int = 0
@@ -48,9 +62,25 @@ class Faults:
     max_password_days: int | None = None
     secret_lag_hits: int = 0
     latency_ms: int = 0
+    fail_at: int = 0
+    fail_mode: str = ""
+    forbid_secrets: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("throttle_every", "retry_after", "replication_hits", "secret_lag_hits", "latency_ms"):
+        if self.fail_at and self.fail_mode not in FAIL_MODES:
+            raise UsageError(
+                f"sandbox fault fail={self.fail_mode!r} is not one of {', '.join(FAIL_MODES)}",
+                hint="for example fail-at=3,fail=503-after",
+            )
+        numbers = (
+            "throttle_every",
+            "retry_after",
+            "replication_hits",
+            "secret_lag_hits",
+            "latency_ms",
+            "fail_at",
+        )
+        for name in numbers:
             if getattr(self, name) < 0:
                 raise UsageError(f"sandbox fault {name} must be >= 0")
         if self.max_password_days is not None and self.max_password_days < 1:
@@ -62,7 +92,7 @@ class Faults:
         text = env.get(ENV_VAR, "").strip()
         if not text:
             return cls()
-        values: dict[str, int] = {}
+        values: dict[str, Any] = {}
         for item in text.split(","):
             item = item.strip()
             if not item:
@@ -74,6 +104,9 @@ class Faults:
                     f"{ENV_VAR}: cannot read {item!r}",
                     hint=f"use comma-separated key=number pairs with keys {', '.join(_KEYS)}",
                 )
+            if key == "fail":
+                values[_KEYS[key]] = raw.strip()
+                continue
             try:
                 number = int(raw.strip())
             except ValueError:
@@ -81,7 +114,7 @@ class Faults:
                     f"{ENV_VAR}: {key} needs a whole number, not {raw.strip()!r}",
                     hint="for example throttle=3,replication=2",
                 ) from None
-            values[_KEYS[key]] = number
+            values[_KEYS[key]] = bool(number) if key == "no-secrets" else number
         return cls(**values)
 
 
@@ -101,6 +134,23 @@ class InFlight:
     def leave(self) -> None:
         with self._lock:
             self._count -= 1
+
+
+class PositionFault:
+    """Counts one server's Graph requests and says what to do with the fail_at-th (thread-safe)."""
+
+    def __init__(self, at: int, mode: str) -> None:
+        self._at, self._mode = at, mode
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> str | None:
+        """Count a request; the fault mode when it is the chosen one, else None."""
+        if self._at <= 0:
+            return None
+        with self._lock:
+            self._count += 1
+            return self._mode if self._count == self._at else None
 
 
 class ThrottleCounter:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ from types import TracebackType
 from ssoctl.errors import UsageError
 from ssoctl.sandbox.auth import issue_token
 from ssoctl.sandbox.dispatch import Dispatcher
-from ssoctl.sandbox.faults import Faults
+from ssoctl.sandbox.faults import HANG_SECONDS, Faults
 from ssoctl.sandbox.state import TenantStore
 
 HOST = "127.0.0.1"
@@ -108,6 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
             request_id=request_id,
             client_request_id=client_request_id,
         )
+        if outcome.hang:  # the client waits in vain (to be killed mid-request by a test)
+            deadline = time.monotonic() + HANG_SECONDS
+            while not server.stopping and time.monotonic() < deadline:
+                time.sleep(0.05)
+        if outcome.dropped:  # a reset fault: the client never gets an answer
+            self.close_connection = True
+            self.connection.close()
+            return
         payload = b""
         if outcome.raw is not None:
             payload = outcome.raw

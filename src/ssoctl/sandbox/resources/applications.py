@@ -377,6 +377,18 @@ def _policy_refusal() -> ge.GraphFault:
     )
 
 
+def _secrets_forbidden() -> ge.GraphFault:
+    # CredentialTypeNotAllowedAsPerAppPolicy: the tenant's app management policy restriction
+    # passwordAddition (Microsoft Learn, "appManagementPolicy"); wording after Graph's lifetime error.
+    message = f"Credential type not allowed as per assigned policy '{DEFAULT_POLICY_ID}'."
+    return ge.GraphFault(
+        400,
+        "CredentialTypeNotAllowedAsPerAppPolicy",
+        message,
+        details=[{"code": "InvalidCredentialType", "message": message, "target": "PasswordCredentials"}],
+    )
+
+
 def add_password(ctx: Context) -> Response:
     """A new secret: its text is in this response only; the tenant keeps metadata and a salted
     hash for the token endpoint (login.py), never the text."""
@@ -394,6 +406,8 @@ def add_password(ctx: Context) -> Response:
     )
     if end <= start:
         raise ge.invalid_value("endDateTime", "PasswordCredential")
+    if ctx.faults.forbid_secrets:
+        raise _secrets_forbidden()
     cap = ctx.faults.max_password_days
     if cap is not None and end - start > timedelta(days=cap):
         raise _policy_refusal()
