@@ -128,7 +128,7 @@ def test_two_runs_at_once_make_one_app_and_one_secret_and_both_tell_the_truth(tm
     (kept,) = passwords(home)
     assert stored_secret(env_file).startswith(kept["hint"])
     codes = sorted(code for code, _, _ in results)
-    for code, out, err in results:
+    for code, _out, err in results:
         assert "Traceback" not in err
         if code == 1:  # the second waited for the first, then gave up naming it
             assert "another ssoctl run is in progress" in err
