@@ -5,6 +5,7 @@ Pure functions of the environment mapping, so tests pass a dict instead of patch
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,8 +98,14 @@ def graph_endpoint(cloud: Cloud, env: Mapping[str, str]) -> str:
 
 def ssoctl_home(env: Mapping[str, str]) -> Path:
     """The one folder for config, state, token cache and the sandbox tenant."""
-    if env.get("SSOCTL_HOME"):
-        return Path(env["SSOCTL_HOME"]).expanduser()
+    if "SSOCTL_HOME" in env:
+        home = Path(env["SSOCTL_HOME"].strip()).expanduser()
+        if not env["SSOCTL_HOME"].strip() or not home.is_absolute():
+            raise UsageError(
+                f"SSOCTL_HOME={env['SSOCTL_HOME']!r} is not an absolute folder",
+                hint="set SSOCTL_HOME to an absolute path such as ~/.ssoctl, or unset it for the default",
+            )
+        return home
     if sys.platform == "win32":
         base = env.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
         return Path(base) / "ssoctl"
@@ -110,3 +117,36 @@ def ssoctl_home(env: Mapping[str, str]) -> Path:
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+_FLAG_WORDS = ("", "0", "1", "true", "false", "yes", "no", "on", "off")
+
+
+def strict_env_flag(env: Mapping[str, str], name: str) -> bool:
+    """Like env_flag, for a switch that changes what is touched (SSOCTL_SANDBOX): a value that is
+    neither on nor off is refused instead of silently meaning "off"."""
+    value = env.get(name, "").strip().lower()
+    if value not in _FLAG_WORDS:
+        raise UsageError(
+            f"{name}={env.get(name)!r} is neither on nor off",
+            hint=f"set {name}=1 to turn it on, or unset it (or {name}=0)",
+        )
+    return env_flag(env, name)
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+
+
+def check_tenant(value: str | None, *, source: str) -> str | None:
+    """A tenant is a GUID or a verified domain (contoso.onmicrosoft.com). Checked before any
+    request, also when the value would go unused (a ready token, --sandbox): bad input is bad input."""
+    if value is None:
+        return None
+    text = value.strip()
+    if _GUID.match(text) or _DOMAIN.match(text):
+        return text
+    raise UsageError(
+        f"{source} {value!r} is not a tenant ID or domain",
+        hint=f"give {source} a tenant ID (a GUID) or a verified domain such as contoso.onmicrosoft.com",
+    )

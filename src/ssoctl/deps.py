@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from ssoctl.config import env_flag, ssoctl_home
+from ssoctl.config import env_flag, ssoctl_home, strict_env_flag
 from ssoctl.graph.api import GraphApi
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _stdin_is_terminal() -> bool:
 class Deps:
     """Everything a command needs from the outside world."""
 
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)  # holds secrets
     clock: Callable[[], datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
     graph_factory: GraphFactory = sdk_graph
@@ -152,4 +152,4 @@ class Deps:
         return None
 
     def sandbox_requested(self, flag: bool) -> bool:
-        return flag or env_flag(self.env, "SSOCTL_SANDBOX")
+        return strict_env_flag(self.env, "SSOCTL_SANDBOX") or flag

@@ -7,6 +7,7 @@ JSON back into `AppState`, and `plan.diff` compares the two. Nothing here talks 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -231,14 +232,24 @@ class AppSpec:
 
     def __post_init__(self) -> None:
         name = self.display_name.strip()
-        if not name or len(name) > DISPLAY_NAME_MAX_LENGTH:
+        if not name:
+            raise UsageError(
+                "the display name is empty",
+                hint="give --name a name with letters or digits, e.g. --name 'emnify EU', or leave --name out",
+            )
+        if any(unicodedata.category(c) in ("Cc", "Cf") for c in self.display_name):
+            raise UsageError(
+                f"display name {self.display_name!r} contains control characters",
+                hint="give --name printable text only (no tabs, newlines or escape codes)",
+            )
+        if len(name) > DISPLAY_NAME_MAX_LENGTH:
             raise UsageError(
                 f"display name {self.display_name!r} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters",
                 hint=f"give --name a shorter name (at most {DISPLAY_NAME_MAX_LENGTH} characters)",
             )
         if not slug(name):
             raise UsageError(
-                f"display name {self.display_name!r} needs at least one letter or digit",
+                f"display name {self.display_name!r} needs at least one ASCII letter or digit (ssoctl keys the app by them)",
                 hint="give --name a name with letters or digits, e.g. --name 'emnify EU'",
             )
         if self.sign_in_audience not in SIGN_IN_AUDIENCES:

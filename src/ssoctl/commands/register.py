@@ -145,6 +145,23 @@ def _held_in_store(
     return creds is not None and creds.client_id == current.app_id
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _refuse_key_collision(record: Registration | None, spec: AppSpec) -> None:
+    """`--name 'Team A'` and `--name team-a` (or `Zürich` and `Z rich`) give the same uniqueName:
+    refuse the second rather than let two names silently share one app and one secret."""
+    if record is None or _same_name(record.display_name, spec.display_name):
+        return
+    raise UsageError(
+        f"--name {spec.display_name!r} would share the app {spec.unique_name} with the registration "
+        f"named {record.display_name!r}",
+        hint=f"use --name {record.display_name!r} for that registration, or a name that differs in "
+        "its letters or digits",
+    )
+
+
 def _adopt_pending(
     pending: tuple[str, ...], current: AppState | None, ref: CredentialRef, store: Store | None
 ) -> HeldSecret | None:
@@ -342,6 +359,7 @@ def _prepare_with(
 ) -> Prepared:
     spec = resolve_permission_names(spec, session.graph)
     ref = CredentialRef(tenant_id, spec.unique_name, spec.env_prefix)
+    _refuse_key_collision(state.get(tenant_id, spec.unique_name), spec)
     # Before anything in the tenant changes (and for --plan too, so it tells the truth).
     state.preflight()
     if store is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ssoctl.credentials import CredentialRef
 from ssoctl.deps import Deps
-from ssoctl.errors import StoreError
+from ssoctl.errors import BusyError, StoreError
 from ssoctl.spec import env_prefix
 from ssoctl.state import Registration, StateFile, exclusive_run
 from ssoctl.stores import parse_store
@@ -27,8 +27,14 @@ class ResetResult:
 
 def reset_sandbox_tenant(deps: Deps) -> ResetResult:
     from ssoctl.sandbox import existing_tenant_id, reset_sandbox, sandbox_dir
+    from ssoctl.sandbox.server import server_running
 
     home = deps.home
+    if server_running(home):
+        raise BusyError(
+            f"`ssoctl sandbox serve` is running on {home}: resetting would delete the tenant its token is for",
+            hint="stop it (Ctrl-C in its shell), run `ssoctl sandbox reset --yes`, then start it again",
+        )
     with exclusive_run(home, command="ssoctl sandbox reset", sleep=deps.sleep):
         result = ResetResult(existing_tenant_id(home))
         state = StateFile(home, sleep=deps.sleep)

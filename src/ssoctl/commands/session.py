@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ssoctl.config import Cloud, graph_endpoint, resolve_cloud
+from ssoctl.config import Cloud, check_tenant, graph_endpoint, resolve_cloud
 from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.api import GraphApi
@@ -61,9 +61,18 @@ def graph_session(
     deps: Deps, *, sandbox: bool, tenant: str | None, cloud: str | None
 ) -> Iterator[GraphSession]:
     """Yield a Graph session; the in-process sandbox server (if any) stops when it closes."""
-    flag_tenant = tenant
-    tenant = tenant or deps.env.get("AZURE_TENANT_ID") or None
-    chosen_cloud = resolve_cloud(cloud, deps.env)  # checked even for the sandbox: bad input is bad input
+    # Checked even where unused (the sandbox, a ready token): bad input is bad input.
+    flag_tenant = check_tenant(tenant, source="--tenant")
+    env_tenant = check_tenant(deps.env.get("AZURE_TENANT_ID"), source="AZURE_TENANT_ID")
+    tenant = flag_tenant or env_tenant or None
+    chosen_cloud = resolve_cloud(cloud, deps.env)
+    token = deps.env.get("SSOCTL_ACCESS_TOKEN")
+    if token is not None and not token.strip():
+        raise UsageError(
+            "SSOCTL_ACCESS_TOKEN is set but empty",
+            hint="unset it to sign in another way, or set it to a token from "
+            "`az account get-access-token --resource-type ms-graph`",
+        )
     server: Any = None
     if deps.sandbox_requested(sandbox):
         from ssoctl.graph.auth import StaticToken

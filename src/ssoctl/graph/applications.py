@@ -24,15 +24,19 @@ with warnings.catch_warnings():
     ):
         importlib.import_module(_module)
     from msgraph.generated.applications.applications_request_builder import ApplicationsRequestBuilder
+    from msgraph.generated.applications.item.application_item_request_builder import (
+        ApplicationItemRequestBuilder,
+    )
     from msgraph.generated.applications_with_unique_name.applications_with_unique_name_request_builder import (
         ApplicationsWithUniqueNameRequestBuilder,
     )
 
 from ssoctl.credentials import IssuedSecret, Secret
+from ssoctl.errors import GraphError
 from ssoctl.graph.api import APPLICATION_SELECT, FILTER_IN_MAX, JSON
 from ssoctl.graph.errors import password_already_gone
 from ssoctl.graph.mapping import graph_datetime, parse_graph_datetime
-from ssoctl.graph.retry import GraphOutcomeUnknown
+from ssoctl.graph.retry import RESOURCE_NOT_FOUND, Failure, GraphOutcomeUnknown, RetryState, next_wait
 from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
 
 ALL_PAGE_SIZE = 999  # Graph's largest page for /applications: fewest requests for a whole tenant
@@ -84,20 +88,53 @@ class ApplicationCalls(GraphTransport):
         return _issued_secret(raw, display_name, end, what)
 
     def remove_password(self, object_id: str, key_id: str) -> None:
-        call = Call(
-            f"removing client secret {key_id} from application {object_id}",
-            expect_body=False,
-            by_object_id=True,
-            accept=lambda f: password_already_gone(f, key_id),
+        """removePassword. Graph's "No password credential found" may be replication lag (right
+        after addPassword, the replica that answers may not have the secret yet), so ssoctl re-reads
+        the application before believing it: while the secret is still listed, it waits and tries
+        again (replication back-off); once it is not listed, it is gone."""
+        what = f"removing client secret {key_id} from application {object_id}"
+        gone: list[bool] = []
+
+        def accept(failure: Failure) -> bool:
+            gone.append(password_already_gone(failure, key_id))
+            return gone[-1]
+
+        call = Call(what, expect_body=False, by_object_id=True, accept=accept)
+        state = RetryState()
+        while True:
+            gone.clear()
+            self._call(
+                call,
+                lambda: self._with_body(
+                    self._client.applications.by_application_id(object_id).remove_password,
+                    Method.POST,
+                    {"keyId": key_id},
+                ),
+            )
+            if not (gone and gone[-1]) or not self._lists_password(object_id, key_id):
+                return
+            lag = Failure(status=404, code=RESOURCE_NOT_FOUND, message="credential not replicated yet")
+            wait = next_wait(lag, state, by_object_id=True, max_wait=self._max_wait)
+            if wait is None:
+                raise GraphError(
+                    f"{what}: Graph says the secret does not exist, but the application still lists it",
+                    status=400,
+                    hint="run the command again in a minute (Graph is still replicating), or remove "
+                    f"secret {key_id} in the Entra admin center → App registrations → Certificates & secrets",
+                )
+            self._sleep(wait)
+
+    def _lists_password(self, object_id: str, key_id: str) -> bool:
+        """Does the application (by object id) still list this secret?"""
+        query = ApplicationItemRequestBuilder.ApplicationItemRequestBuilderGetQueryParameters(
+            select=["id", "passwordCredentials"]
         )
-        self._call(
-            call,
-            lambda: self._with_body(
-                self._client.applications.by_application_id(object_id).remove_password,
-                Method.POST,
-                {"keyId": key_id},
-            ),
+        call = Call(f"reading application {object_id}", expect_body=True, by_object_id=True)
+        doc = self._get_json(
+            call, lambda: self._get_info(self._client.applications.by_application_id(object_id), query)
         )
+        listed = (doc or {}).get("passwordCredentials") or []
+        return any(str(p.get("keyId", "")).lower() == key_id.lower() for p in listed if isinstance(p, dict))
 
     def list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None = None) -> list[JSON]:
         builder = self._client.applications

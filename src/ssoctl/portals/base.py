@@ -148,6 +148,11 @@ class Portal:
     def build_spec(self, options: PortalOptions, *, for_display: bool = False) -> AppSpec:
         """The desired app registration. `for_display` (portals show): a required redirect URI
         the user has not given yet is shown as a placeholder instead of refused."""
+        if options.display_name is not None and not options.display_name.strip():
+            raise UsageError(
+                "--name is empty",
+                hint=f"give --name a name with letters or digits, or leave it out for {self.name!r}",
+            )
         display_name = (options.display_name or self.name).strip()
         redirect_uris = (*self._own_redirect_uris(options, for_display), *options.redirect_uris)
         if self.redirect_uri_from_portal and not options.redirect_uris and not for_display:

@@ -65,8 +65,9 @@ def __getattr__(name: str) -> Any:
 
 
 def existing_tenant_id(home: Path) -> str | None:
-    """The sandbox tenant's id if this home has one, without creating it."""
-    return TenantStore(home).existing_tenant_id()
+    """The sandbox tenant's id if this home has one, without creating it (a damaged tenant file
+    gives what can be salvaged from it, so `sandbox reset` can still clean up after it)."""
+    return TenantStore(home).salvage_tenant_id()
 
 
 def reset_sandbox(home: Path) -> None:

@@ -24,6 +24,7 @@ _KEYS = {
     "fail-at": "fail_at",
     "fail": "fail_mode",
     "no-secrets": "forbid_secrets",
+    "password-lag": "password_lag_hits",
 }
 # Position faults (`fail_at`): what happens to the Nth Graph request of one server. "-after" modes
 # let the sandbox carry the request out first (Graph committed the write, the answer was lost).
@@ -54,6 +55,8 @@ class Faults:
         "hang-after": acted on, then no answer for HANG_SECONDS (a client to kill mid-request).
     forbid_secrets: a tenant app-management policy that forbids client secrets on applications
         (addPassword -> 400 CredentialTypeNotAllowedAsPerAppPolicy).
+    password_lag_hits: a new client secret has not reached the replica that answers removePassword:
+        the next K removePassword calls for it get 400 "No password credential found" (not acted on).
     """
 
     throttle_every: int = 0
@@ -65,6 +68,7 @@ class Faults:
     fail_at: int = 0
     fail_mode: str = ""
     forbid_secrets: bool = False
+    password_lag_hits: int = 0
 
     def __post_init__(self) -> None:
         if self.fail_at and self.fail_mode not in FAIL_MODES:
@@ -79,6 +83,7 @@ class Faults:
             "secret_lag_hits",
             "latency_ms",
             "fail_at",
+            "password_lag_hits",
         )
         for name in numbers:
             if getattr(self, name) < 0:

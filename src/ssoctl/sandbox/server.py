@@ -6,11 +6,14 @@ signatures), which is fine for one user on one machine and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -285,10 +288,42 @@ def serve_forever(
         ) from None
     server.token = issue_token(server.tenant_id, lifetime=SERVE_TOKEN_LIFETIME)
     try:
-        if on_ready is not None:
-            on_ready(server)
-        server.serve()
+        with serving_lock(home):
+            if on_ready is not None:
+                on_ready(server)
+            server.serve()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+SERVE_LOCK = ".sandbox-serve.lock"  # in SSOCTL_HOME, beside (not in) the sandbox folder reset deletes
+
+
+@contextlib.contextmanager
+def serving_lock(home: Path) -> Iterator[None]:
+    """Held (shared: several servers may share a home) while `sandbox serve` runs, so `sandbox
+    reset` can tell it would pull the tenant out from under a running server."""
+    Path(home).mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(Path(home) / SERVE_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def server_running(home: Path) -> bool:
+    """True while a `sandbox serve` holds this home's serving lock."""
+    path = Path(home) / SERVE_LOCK
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ssoctl.errors import StoreError
 from ssoctl.sandbox.auth import tenant_domain
 from ssoctl.sandbox.seed import COLLECTIONS, upgrade
 
@@ -153,18 +155,45 @@ class TenantStore:
         state = self._load()
         return str(state["tenantId"]) if state else None
 
+    def salvage_tenant_id(self) -> str | None:
+        """The tenant's id even from a damaged or foreign tenant file (for `sandbox reset`, which
+        must work on exactly such a file): read normally, else the first `"tenantId": "<id>"`."""
+        try:
+            return self.existing_tenant_id()
+        except StoreError:
+            try:
+                text = self.tenant_path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+            found = re.search(r'"tenantId"\s*:\s*"([0-9a-fA-F-]{36})"', text)
+            return found.group(1) if found else None
+
     def _load(self) -> JSON | None:
         try:
             text = self.tenant_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-            raise RuntimeError(
-                f"{self.tenant_path} is not a sandbox tenant this ssoctl understands; "
-                "run `ssoctl sandbox reset`"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._unreadable(f"cannot be read ({exc.__class__.__name__})") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise self._unreadable("is damaged (not JSON)") from None
+        version = data.get("version") if isinstance(data, dict) else None
+        if isinstance(version, int) and version > STATE_VERSION:
+            raise StoreError(
+                f"the sandbox tenant {self.tenant_path} was written by a newer ssoctl (version {version})",
+                hint="upgrade ssoctl, or start a new sandbox tenant with `ssoctl sandbox reset --yes`",
             )
+        if not isinstance(data, dict) or version != STATE_VERSION:
+            raise self._unreadable("is not a sandbox tenant this ssoctl understands")
         return data
+
+    def _unreadable(self, what: str) -> StoreError:
+        return StoreError(
+            f"the sandbox tenant {self.tenant_path} {what}",
+            hint="start a new sandbox tenant with `ssoctl sandbox reset --yes` (it holds no real secrets)",
+        )
 
     def _save(self, state: JSON) -> None:
         tmp = self.dir / f".{TENANT_FILE}.{os.getpid()}.{uuid.uuid4().hex}.tmp"

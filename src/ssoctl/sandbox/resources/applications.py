@@ -423,6 +423,7 @@ def add_password(ctx: Context) -> Response:
     }
     app["passwordCredentials"] = [*app.get("passwordCredentials", []), metadata]
     login.remember_secret(ctx.state, metadata["keyId"], text, lag_hits=ctx.faults.secret_lag_hits)
+    replication.start(ctx.state, f"password:{metadata['keyId']}", ctx.faults.password_lag_hits)
     body = {
         "@odata.context": f"{ctx.base_url}/$metadata#microsoft.graph.passwordCredential",
         **metadata,
@@ -435,6 +436,10 @@ def remove_password(ctx: Context) -> Response:
     app = lookup(ctx)
     params = Validator().check_action(ctx.json_body(), "application.removePassword")
     key_id = str(params["keyId"]).lower()
+    if replication.consume(ctx.state, f"password:{key_id}"):  # Faults.password_lag_hits
+        raise replication.refuse(
+            ge.bad_request(f"No password credential found with keyId {params['keyId']}.")
+        )
     kept = [c for c in app.get("passwordCredentials", []) if str(c.get("keyId")).lower() != key_id]
     if len(kept) == len(app.get("passwordCredentials", [])):
         # Graph's message for a keyId the app does not have, quoted by clients that treat it as

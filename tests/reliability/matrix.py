@@ -1,0 +1,49 @@
+"""The fault matrix's data: flows, fault modes, and what each case found (for docs/reliability.md).
+
+A case is one flow run with one fault planted at one request position of its clean run (sandbox
+fault `fail-at=N,fail=MODE`), then run again without faults. `RESULTS` collects what the tests saw
+so `test_report.py` can write the matrix into docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Every mode at every position; "lag" and "throttle" are whole-run faults (one case per flow).
+POSITION_MODES = ("429", "500", "503", "reset", "500-after", "503-after", "reset-after")
+WHOLE_RUN_FAULTS = {"lag": "replication=3", "throttle": "throttle=2,retry-after=1"}
+MODE_MEANING = {
+    "429": "429 TooManyRequests, not acted on",
+    "500": "500, not acted on",
+    "503": "503, not acted on",
+    "reset": "connection dropped, not acted on",
+    "500-after": "acted on (committed), answered 500",
+    "503-after": "acted on (committed), answered 503",
+    "reset-after": "acted on (committed), connection dropped before the answer",
+    "lag": "every new application and service principal invisible to the next 3 requests that address it",
+    "throttle": "every 2nd request 429 with Retry-After",
+}
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def shape(method: str, path: str) -> str:
+    """`GET /v1.0/applications/{id}`: a request without its ids and literals, for the docs."""
+    path = path.split("?", 1)[0].removeprefix("/v1.0")
+    return f"{method} {_QUOTED.sub(lambda m: m.group(0) if _GUID.search(m.group(0)) is None else '{id}', _GUID.sub('{id}', path))}"
+
+
+@dataclass
+class FlowResult:
+    clean: list[str] = field(default_factory=list)  # shapes of the clean run's requests
+    cases: int = 0
+    survived: int = 0  # second run exit 0, tenant as the guide says, nothing duplicated or orphaned
+    first_exit: Counter[int] = field(default_factory=Counter)  # exit codes of the faulted runs
+    modes: set[str] = field(default_factory=set)
+
+
+RESULTS: dict[str, FlowResult] = {}
+BAD_INPUT: list[tuple[str, str, str]] = []  # (what, command line, the error's first line)
