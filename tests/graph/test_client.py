@@ -179,9 +179,23 @@ def test_remove_password_already_gone_is_success(
     scripted: ScriptedGraph, make_graph: Any, sleeps: Sleeps, reply: Reply
 ) -> None:
     scripted.script("POST", "/applications/obj-1/removePassword", reply)
+    # Believed only once the application no longer lists the secret (a re-read, no wait).
+    scripted.script("GET", "/applications/obj-1", Reply(200, {"id": "obj-1", "passwordCredentials": []}))
     make_graph(scripted.url).remove_password("obj-1", "key-1")
-    assert len(scripted.requests) == 1
+    assert [r.method for r in scripted.requests] == ["POST", "GET"]
     assert sleeps == []
+
+
+def test_remove_password_not_found_while_still_listed_is_lag(
+    scripted: ScriptedGraph, make_graph: Any, sleeps: Sleeps
+) -> None:
+    gone = graph_error(400, "Request_BadRequest", "No password credential found with keyId key-1.")
+    scripted.script("POST", "/applications/obj-1/removePassword", gone, Reply(204))
+    listed = {"id": "obj-1", "passwordCredentials": [{"keyId": "key-1"}]}
+    scripted.script("GET", "/applications/obj-1", Reply(200, listed))
+    make_graph(scripted.url).remove_password("obj-1", "key-1")
+    assert [r.method for r in scripted.requests] == ["POST", "GET", "POST"]
+    assert sleeps == [0.5]  # replication back-off before trying again
 
 
 # ---- retries ----------------------------------------------------------------------------
