@@ -66,6 +66,17 @@ def test_human_timeline_names_the_app_and_the_exact_command(cli: Cli) -> None:
     assert "ssoctl secrets rotate --portal emnify --name 'emnify staging' --sandbox" in run.stdout
 
 
+def test_a_long_store_path_stays_on_one_row_at_80_columns(cli: Cli, tmp_path: Path) -> None:
+    deep = tmp_path / ("very-long-folder-name-" * 4) / "credentials.env"
+    deep.parent.mkdir(parents=True)
+    assert cli.register("--yes", "--secret-days", "5", "--store", f"env-file:{deep}").exit_code == 0
+    run = cli("secrets", "status", "--sandbox", env={"COLUMNS": "80"})
+    assert run.exit_code == 8
+    (row,) = [line for line in run.stdout.splitlines() if line.startswith("expiring")]
+    assert row.rstrip().endswith("/credentials.env") and "…" in row and len(row.rstrip()) <= 80
+    assert "emnify" in row  # the app keeps its column
+
+
 def test_calendar_file_reads_back_with_the_right_date(cli: Cli, tmp_path: Path) -> None:
     from icalendar import Calendar
 

@@ -8,6 +8,8 @@ NO_COLOR and pipes get plain text.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -16,18 +18,41 @@ from ssoctl.commands.secrets_status import StatusReport
 from ssoctl.credential_health import CredentialHealth
 from ssoctl.views.console import Consoles
 
-BAR_WIDTH = 20
+BAR_WIDTH = 20  # 10 on a terminal narrower than WIDE
+WIDE = 120
+STORE_WIDTH = 34  # a store wider than what is left is shortened in the middle; JSON keeps it whole
+FIXED = 8 + 6 + 10 + 4 + 2 * 7  # status, kind, expires, days, and the padding of seven columns
 BAR_SCALE_MAX = 730  # days: longer lifetimes all get a full bar
 STYLE = {"ok": "green", "expiring": "yellow", "expired": "red", "orphan": "magenta"}
 
 
-def bar(row: CredentialHealth, scale: int) -> Text:
+def bar(row: CredentialHealth, scale: int, width: int = BAR_WIDTH) -> Text:
     """`██████░░░░`: days left out of `scale`; an expired credential shows none left."""
     left = max(row.days_left or 0, 0) if row.end is not None else scale
-    filled = round(BAR_WIDTH * min(left, scale) / scale) if scale else 0
+    filled = round(width * min(left, scale) / scale) if scale else 0
     if row.end is not None and left > 0:
         filled = max(filled, 1)  # a day left is still visible
-    return Text("█" * filled, style=STYLE[row.status]) + Text("░" * (BAR_WIDTH - filled), style="dim")
+    return Text("█" * filled, style=STYLE[row.status]) + Text("░" * (width - filled), style="dim")
+
+
+def store_label(store: str | None, width: int = STORE_WIDTH) -> str:
+    """The store as one short cell: `~` for the home folder, and a long path cut in the middle
+    (`env-file:…/sandbox/credentials.env`), since the file's name says most. One long path would
+    otherwise wrap the whole table into unreadable columns."""
+    if not store:
+        return "-"
+    kind, sep, where = store.partition(":")
+    home = str(Path.home())
+    if sep and where.startswith(home + "/"):
+        where = "~" + where[len(home) :]
+    label = f"{kind}{sep}{where}"
+    if len(label) <= width:
+        return label
+    name = where.rsplit("/", 1)[-1]
+    for short in (f"{kind}{sep}…/{name}", f"…/{name}"):
+        if len(short) <= width:
+            return short
+    return f"…{label[-(width - 1) :]}"
 
 
 def _scale(report: StatusReport) -> int:
@@ -42,14 +67,17 @@ def render_status(report: StatusReport, consoles: Consoles) -> None:
         managed = "no app registration" if not report.registrations else "no credential"
         out.print(f"ssoctl manages {managed} with credentials in {where}.")
         return
+    bar_width = BAR_WIDTH if out.width >= WIDE else BAR_WIDTH // 2
+    app_width = max((len(r.label) for r in report.rows), default=12)
+    store_width = max(16, min(STORE_WIDTH, out.width - FIXED - bar_width - app_width))
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("status", no_wrap=True, min_width=8)
     table.add_column("app", min_width=12, overflow="fold")
     table.add_column("kind", no_wrap=True, min_width=6)
     table.add_column("expires", no_wrap=True, min_width=10)
     table.add_column("days", justify="right", no_wrap=True, min_width=4)
-    table.add_column("left", no_wrap=True, min_width=BAR_WIDTH)
-    table.add_column("store", overflow="fold", min_width=8)
+    table.add_column("left", no_wrap=True, min_width=bar_width)
+    table.add_column("store", no_wrap=True, min_width=8)
     scale = _scale(report)
     for row in report.rows:
         flags = " [dim](" + ", ".join(row.flags) + ")[/]" if row.flags else ""
@@ -59,8 +87,8 @@ def render_status(report: StatusReport, consoles: Consoles) -> None:
             row.kind,
             f"{row.end:%Y-%m-%d}" if row.end else "never",
             str(row.days_left) if row.days_left is not None else "∞",
-            bar(row, scale),
-            escape(row.store or "-") + flags,
+            bar(row, scale, bar_width),
+            escape(store_label(row.store, store_width)) + flags,
         )
     out.print(f"Credentials in {where}, expiring within {report.within} days:\n")
     out.print(table)
