@@ -65,3 +65,24 @@ def test_an_unknown_permission_name_exits_2_and_changes_nothing(cli: Cli, tenant
     )  # fmt: skip
     assert run.exit_code == 2 and "Files.Teleport" in run.stderr
     assert run.mutating == [] and tenant.apps() == []
+
+
+def test_a_registration_from_a_profile_file_is_managed_by_name_afterwards(
+    cli: Cli, tenant: Tenant, tmp_path: Path
+) -> None:
+    path = tmp_path / "elsewhere" / "mine.toml"
+    path.parent.mkdir()
+    path.write_text(USER_EMNIFY)
+    made = cli("azure", "register", "--portal-file", str(path), "--yes", "-o", "json")
+    assert made.exit_code == 0, made.stderr
+    # Hints, reminders and calendar events name the registration by --portal (these commands take
+    # no --portal-file): each finds the profile as it was applied.
+    path.unlink()  # the user's file may move or go: the copy kept at apply time is used
+    revealed = cli("secrets", "reveal", "--portal", "emnify-mine", "--sandbox")
+    assert revealed.exit_code == 0 and len(revealed.stdout.strip()) > 20
+    assert cli("azure", "status", "--portal", "emnify-mine", "--sandbox").exit_code == 0
+    rotated = cli("secrets", "rotate", "--portal", "emnify-mine", "--sandbox", "--overlap-days", "0", "--yes")
+    assert rotated.exit_code == 0, rotated.stderr
+    gone = cli("azure", "unregister", "--portal", "emnify-mine", "--sandbox", "--yes")
+    assert gone.exit_code == 0, gone.stderr
+    assert "ssoctl-emnify-mine" not in [a.get("uniqueName") for a in tenant.apps()]

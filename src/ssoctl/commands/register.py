@@ -23,7 +23,7 @@ from ssoctl.errors import StoreError, UsageError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState, graph_datetime
 from ssoctl.plan import NO_STORE, Plan, SecretStatus, diff
-from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal
+from ssoctl.portals import NextStepContext, Portal, PortalOptions, find_portal, remember_applied
 from ssoctl.preflight import assess, needs_of, preflight
 from ssoctl.resources import identity_provider, read_current
 from ssoctl.resources.permission_names import resolve as resolve_permission_names
@@ -386,6 +386,7 @@ def conclude_unchanged(
     if not plan_only:
         _record_adopted(prepared.adopted, state, prepared.ref, plan)
         _note_resources(plan, state, prepared.tenant_id)
+        remember_applied(prepared.portal, deps.home)
     return _finish(prepared.outcome(), deps, state, plan.current.app_id if plan.current else None)
 
 
@@ -419,6 +420,7 @@ def apply_prepared(
         concurrency=concurrency,
     )
     outcome.applied = True
+    remember_applied(prepared.portal, deps.home)
     return _finish(outcome, deps, state, outcome.result.app_id)
 
 

@@ -30,7 +30,7 @@ from ssoctl.graph.token_check import (
     fetch_metadata,
 )
 from ssoctl.plan import NO_STORE, SecretStatus, diff
-from ssoctl.portals import get_portal
+from ssoctl.portals import find_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action
 from ssoctl.secrets import Reminder, due_reminders
@@ -188,7 +188,7 @@ def metadata_check(session: GraphSession, tenant_id: str) -> Check:
 def run_verify(
     deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool, cloud: str | None = None
 ) -> VerifyOutcome:
-    profile = get_portal(portal)
+    profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:
         tenant_id = session.tenant_id

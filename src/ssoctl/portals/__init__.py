@@ -62,6 +62,30 @@ def all_portals(home: Path) -> list[Portal]:
     return [*PORTALS.values(), *_checked_user_profiles(home)]
 
 
+APPLIED = "portals-applied"  # SSOCTL_HOME/portals-applied/NAME.toml: --portal-file profiles applied
+
+
+def remember_applied(portal: Portal, home: Path) -> None:
+    """Keep a copy of the `--portal-file` profile a registration was applied from.
+
+    Hints, reminders and calendar events name the registration by `--portal NAME`, and reveal,
+    status, verify, rotate and unregister take no `--portal-file`: the copy is how they find the
+    portal, as last applied. Profiles in SSOCTL_HOME/portals and built-ins need no copy."""
+    if portal.origin == "built-in":
+        return
+    source = Path(portal.origin)
+    if source.parent.resolve() == (home / "portals").resolve():
+        return
+    from ssoctl.files import write_private
+
+    try:
+        text = source.read_bytes()
+        (home / APPLIED).mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(home / APPLIED / f"{portal.name}.toml", text)
+    except OSError:
+        pass  # the registration stands; later commands then ask for the profile by name
+
+
 def find_portal(
     name: str | None, *, home: Path, portal_file: Path | None = None, missing: UsageError | None = None
 ) -> Portal:
@@ -86,6 +110,9 @@ def find_portal(
     for portal in _checked_user_profiles(home):
         if portal.name == key:
             return portal
+    applied = home / APPLIED / f"{key}.toml"
+    if "/" not in key and applied.is_file():
+        return load_profile_file(applied)
     users = [p.name for p in user_profiles(home)]
     raise UsageError(
         f"unknown portal {name!r}",
