@@ -121,3 +121,19 @@ def test_status_fix_commands_run_back(cli: Cli, tenant: Tenant, keyring_backend:
     assert fixed.exit_code == 0, fixed.stderr
     assert tenant.app("ssoctl-emnify-emnify-eu")["signInAudience"] == "AzureADMultipleOrgs"
     assert cli("azure", "status", "--portal", "emnify", "--name", "emnify eu", "--sandbox").exit_code == 0
+
+
+def test_a_redirect_uri_added_by_hand_is_drift_status_and_verify_flag_and_register_removes(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    assert cli.register("--yes").exit_code == 0
+    app = tenant.app()
+    rogue = [*app["web"]["redirectUris"], "https://evil.example/cb"]
+    assert tenant.call("PATCH", f"/applications/{app['id']}", {"web": {"redirectUris": rogue}})[0] == 204
+    status = azure_status(cli)
+    assert status.exit_code == 8 and status.json()["healthy"] is False
+    verify = cli("azure", "verify", "--portal", "emnify", "--sandbox", "-o", "json")
+    assert {c["check"]: c["status"] for c in verify.json()["checks"]}["settings"] == "fail"
+    assert cli.register("--yes").exit_code == 0
+    assert "https://evil.example/cb" not in tenant.app()["web"]["redirectUris"]
+    assert azure_status(cli).exit_code == 0

@@ -2,8 +2,8 @@
 
 These commands work on a registration ssoctl made (state.json) rather than on options typed
 again, so the spec is rebuilt from the portal profile plus what the app itself records: the extra
-redirect URIs and group claims the user chose at register time are taken from the app, and only
-the portal's own settings are compared for drift.
+redirect URIs (where the portal has the user copy them in) and group claims the user chose at
+register time are taken from the app, and only the portal's own settings are compared for drift.
 """
 
 from __future__ import annotations
@@ -65,8 +65,11 @@ def find_target(state: StateFile, portal: Portal, name: str | None, session: Gra
 
 def spec_for(portal: Portal, record: Registration, app: AppState | None) -> AppSpec:
     """The spec to compare against: the portal's profile, with the user's own register-time
-    choices (extra redirect URIs, group claims) read back from the app."""
-    extra = tuple(u for u in (app.redirect_uris if app else ()) if u not in portal.redirect_uris)
+    choices (group claims; redirect URIs where the portal has the user copy them in) read back
+    from the app. Where the profile fixes the redirect URIs (emnify), an extra one is drift, as
+    `register` sees it: a redirect URI added by hand can send sign-in tokens anywhere."""
+    chosen = app.redirect_uris if app and portal.redirect_uri_from_portal else ()
+    extra = tuple(u for u in chosen if u not in portal.redirect_uris)
     claims = app.group_membership_claims if app else None
     return portal.build_spec(
         PortalOptions(
