@@ -16,6 +16,7 @@ from ssoctl.errors import StoreError
 from ssoctl.graph.mapping import AppState
 from ssoctl.graph.token_check import TokenResult, request_token, retry_budget
 from ssoctl.portals import Portal, PortalOptions
+from ssoctl.portals.base import OKTA_ORG
 from ssoctl.spec import AppSpec, env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
@@ -65,20 +66,39 @@ def find_target(state: StateFile, portal: Portal, name: str | None, session: Gra
 
 def spec_for(portal: Portal, record: Registration, app: AppState | None) -> AppSpec:
     """The spec to compare against: the portal's profile, with the user's own register-time
-    choices (group claims; redirect URIs where the portal has the user copy them in) read back
-    from the app. Where the profile fixes the redirect URIs (emnify), an extra one is drift, as
-    `register` sees it: a redirect URI added by hand can send sign-in tokens anywhere."""
+    choices (group claims; redirect URIs where the portal has the user copy them in; the Okta
+    org) read back from the app. Where the profile fixes the redirect URIs (emnify), an extra one
+    is drift, as `register` sees it: a redirect URI added by hand can send sign-in tokens anywhere."""
+    okta_org = recorded_okta_org(portal, record, app)
+    own = portal.build_spec(PortalOptions(okta_org=okta_org), for_display=True).redirect_uris
     chosen = app.redirect_uris if app and portal.redirect_uri_from_portal else ()
-    extra = tuple(u for u in chosen if u not in portal.redirect_uris)
+    extra = tuple(u for u in chosen if u not in own)
     claims = app.group_membership_claims if app else None
     return portal.build_spec(
         PortalOptions(
             display_name=record.display_name,
             redirect_uris=extra,
             group_claims=claims if claims in GROUP_CLAIM_VALUES else None,
+            okta_org=okta_org,
         ),
-        for_display=not extra,
+        for_display=not extra or (portal.needs_okta_org and okta_org is None),
     )
+
+
+def recorded_okta_org(portal: Portal, record: Registration, app: AppState | None) -> str | None:
+    """The Okta org a registration was made for (`--okta-org` is not asked again): the record's
+    `okta:<org>/<idp>` store, else the org part of the app's redirect URI the profile fills."""
+    if not portal.needs_okta_org:
+        return None
+    held = record.secret
+    if held is not None and held.store.startswith("okta:"):
+        return parse_store(held.store).place or None
+    for template in portal.redirect_uris:
+        head, found, tail = template.partition(OKTA_ORG)
+        for uri in app.redirect_uris if app and found else ():
+            if uri.startswith(head) and uri.endswith(tail) and len(uri) > len(head) + len(tail):
+                return uri[len(head) : len(uri) - len(tail)]
+    return None
 
 
 def open_location(deps: Deps, location: str) -> Store | None:

@@ -39,15 +39,19 @@ def get_portal(name: str) -> Portal:
         ) from None
 
 
+def _refuse_builtin_name(portal: Portal) -> None:
+    if portal.name in PORTALS:
+        raise ProfileError(
+            f"{portal.origin}: name {portal.name!r} is a built-in portal's",
+            hint='give your profile another name, e.g. name = "' + portal.name + '-custom"',
+        )
+
+
 def _checked_user_profiles(home: Path) -> list[Portal]:
     profiles = user_profiles(home)
     seen: dict[str, str] = {}
     for portal in profiles:
-        if portal.name in PORTALS:
-            raise ProfileError(
-                f"{portal.origin}: name {portal.name!r} is a built-in portal's",
-                hint='give your profile another name, e.g. name = "' + portal.name + '-custom"',
-            )
+        _refuse_builtin_name(portal)
         if portal.name in seen:
             raise ProfileError(
                 f"{portal.origin}: name {portal.name!r} is also used by {seen[portal.name]}",
@@ -93,6 +97,14 @@ def find_portal(
     `missing` is the error for neither (each command words it its own way)."""
     if portal_file is not None:
         portal = load_profile_file(portal_file)
+        # A file may not take over a built-in's or a saved profile's name (and so its registrations).
+        _refuse_builtin_name(portal)
+        for saved in user_profiles(home):
+            if saved.name == portal.name and Path(saved.origin).resolve() != portal_file.resolve():
+                raise ProfileError(
+                    f"{portal_file}: name {portal.name!r} is also used by {saved.origin}",
+                    hint="give the file another name, or use --portal " + portal.name,
+                )
         if name and name.strip().lower() != portal.name:
             raise UsageError(
                 f"--portal {name!r} does not match the name {portal.name!r} in {portal_file}",

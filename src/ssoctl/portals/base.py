@@ -65,24 +65,44 @@ def split_permissions(
 
 
 def check_okta_org(url: str) -> str:
-    """An Okta org's base URL: https (http only for loopback), no path; returned without a slash."""
+    """An Okta org's base URL, normalised so a re-run with `https://ACME.okta.com/` matches
+    `https://acme.okta.com`: https (http only for loopback), lower-case scheme and host, no
+    trailing slash. User info, a path, query or fragment is refused — it would spread into the
+    redirect URI, state.json and output."""
     from urllib.parse import urlsplit
 
     from ssoctl.errors import UsageError
 
-    parts = urlsplit(url.strip())
+    example = "e.g. --okta-org https://acme.okta.com"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or not parts.hostname:
+        raise UsageError(
+            f"--okta-org {url!r} is not an Okta org URL", hint=f"give the org's base URL, {example}"
+        )
+    shown = f"{parts.scheme}://{parts.hostname}"  # never echo user info back
+    if "@" in parts.netloc:
+        raise UsageError(
+            f"--okta-org {shown} has user info (user:password@)",
+            hint=f"an org base URL has no user info: drop it, {example}",
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise UsageError(
+            f"--okta-org {url!r} has a path, query or fragment",
+            hint=f"give only the org's base URL (path empty), {example}",
+        )
+    scheme = parts.scheme.lower()
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if (
-        not parts.hostname
-        or parts.path.strip("/")
-        or parts.query
-        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
-    ):
+    if not (scheme == "https" or (scheme == "http" and loopback)):
         raise UsageError(
             f"--okta-org {url!r} is not an Okta org URL",
-            hint="give the org's base URL, e.g. --okta-org https://acme.okta.com (plain http only for 127.0.0.1)",
+            hint=f"give the org's base URL, {example} (plain http only for 127.0.0.1)",
         )
-    return f"{parts.scheme}://{parts.netloc}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # hostname is lower-case
+    return f"{scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 @dataclass(frozen=True)

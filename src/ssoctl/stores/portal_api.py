@@ -389,7 +389,9 @@ class OktaStore(PortalApiStore):
             raise UsageError(
                 "--store okta needs --okta-org URL", hint="e.g. --okta-org https://acme.okta.com"
             )
-        self.org = check_base_url(options.okta_org, what="--okta-org")
+        from ssoctl.portals.base import check_okta_org  # the same check and form as the redirect URI
+
+        self.org = check_okta_org(options.okta_org)
         self.api = api_base or self.org  # where requests go (the sandbox's fake serves another host)
         self._env = env
         self._token: Secret | None = None
