@@ -25,14 +25,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-# benchmarks/requests.py would shadow the `requests` package MSAL imports: drop this folder from the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+from typer.testing import CliRunner
 
-from typer.testing import CliRunner  # noqa: E402
-
-from ssoctl.cli import app  # noqa: E402
-from ssoctl.deps import Deps  # noqa: E402
-from ssoctl.sandbox import read_request_log, start_sandbox  # noqa: E402
+from ssoctl.cli import app
+from ssoctl.deps import Deps
+from ssoctl.sandbox import read_request_log, start_sandbox
 
 
 class Person(io.StringIO):

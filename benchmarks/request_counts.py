@@ -6,7 +6,7 @@ every third request throttled and new objects lagging. Prints all requests, the 
 the injected fault answers (429s and replication 400/404s, as the request log marks them)
 separately, and the wall time.
 
-    python benchmarks/requests.py
+    python benchmarks/request_counts.py
 """
 
 from __future__ import annotations
