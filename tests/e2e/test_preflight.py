@@ -215,3 +215,19 @@ def test_rotate_without_role_exits_4_before_any_change(
     assert run.exit_code == 4, run.stderr
     assert "Application Administrator" in run.stderr and run.mutating == []
     assert [c["keyId"] for c in tenant.app()["passwordCredentials"]] == before
+
+
+def test_unregister_without_role_exits_4_before_any_change(
+    cli: Cli, tenant: Tenant, server: SandboxServer, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "emnify.env"
+    admin = {"SSOCTL_GRAPH_ENDPOINT": server.url, "SSOCTL_ACCESS_TOKEN": server.token}
+    assert cli.register("--yes", "--store", f"env-file:{env_file}", env=admin, sandbox=False).exit_code == 0
+    turn_off_app_registration(tenant, server)
+    run = cli("azure", "unregister", "--portal", "emnify", "--yes", env=as_user(server))
+    assert run.exit_code == 4, run.stderr
+    assert "Application Administrator" in run.stderr and "nothing was changed" in run.stderr
+    assert run.mutating == [] and len(tenant.apps()) == 1 and env_file.exists()
+    again = cli("azure", "unregister", "--portal", "emnify", "--yes", env=admin)
+    assert again.exit_code == 0, again.stderr
+    assert tenant.apps() == []

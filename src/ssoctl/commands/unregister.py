@@ -23,6 +23,7 @@ from ssoctl.errors import StoreError
 from ssoctl.graph.mapping import AppState
 from ssoctl.plan import NO_STORE, Change
 from ssoctl.portals import find_portal
+from ssoctl.preflight import Need, preflight
 from ssoctl.resources import application
 from ssoctl.resources.base import APPLICATION, IDENTITY_PROVIDER, PASSWORD, Action
 from ssoctl.spec import env_prefix
@@ -150,6 +151,8 @@ def run_unregister(
         if not outcome.has_changes:
             return outcome
         ui.show_plan(outcome)
+        if app is not None:
+            preflight(session.graph, (Need.APPS,))  # exit 4 before the first change
         if not yes:
             confirm_change(
                 deps,
