@@ -204,3 +204,19 @@ def test_a_bad_portal_file_exits_2_with_its_line(tmp_path: Path) -> None:
     assert code == 2 and f"{path}:3" in err
     code, _, err = _invoke("portals", "show", "--portal-file", str(tmp_path / "missing.toml"))
     assert code == 2 and "cannot read" in err
+
+
+def test_portals_list_shows_federated_directory_as_provisioning() -> None:
+    code, out, _ = _invoke("portals", "list", "-o", "json")
+    assert code == 0
+    listed = {p["name"]: p for p in json.loads(out)["portals"]}
+    fd = listed["federated-directory"]
+    assert (
+        fd["kind"] == "provisioning"
+        and fd["command"] == "ssoctl azure provision --portal federated-directory"
+    )
+    assert listed["emnify"]["kind"] == "app-registration"
+    code, out, _ = _invoke("portals", "list")
+    assert code == 0 and "federated-directory" in out and "provision" in out
+    code, _, err = _invoke("portals", "show", "federated-directory")
+    assert code == 2 and "ssoctl azure provision --portal federated-directory" in err

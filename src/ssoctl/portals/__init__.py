@@ -125,6 +125,12 @@ def find_portal(
     applied = home / APPLIED / f"{key}.toml"
     if "/" not in key and applied.is_file():
         return load_profile_file(applied)
+    if key == "federated-directory":
+        raise UsageError(
+            "federated-directory has no app registration profile (users sign in through its own app)",
+            hint="set up provisioning with `ssoctl azure provision --portal federated-directory`; "
+            "`ssoctl azure register --portal federated-directory` shows the sign-in steps",
+        )
     users = [p.name for p in user_profiles(home)]
     raise UsageError(
         f"unknown portal {name!r}",

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ssoctl.graph.mapping import application_body
+from ssoctl.portals import federated_directory as fd
 from ssoctl.portals.base import Portal
 from ssoctl.portals.graph_permissions import api_name
 from ssoctl.resources.application import FIELDS
@@ -93,21 +94,43 @@ def _consent_rows(spec: AppSpec) -> list[tuple[str, str]]:
     return rows
 
 
+PROVISION_COMMAND = f"ssoctl azure provision --portal {fd.NAME}"
+FD_SUMMARY = (
+    f"{fd.TITLE}: user provisioning (SCIM) from Entra; sign-in goes through {fd.TITLE}'s own "
+    f"Microsoft app, so no app registration — set up with `{PROVISION_COMMAND}` "
+    f"(`ssoctl azure register --portal {fd.NAME}` shows the sign-in steps)"
+)
+
+
 def print_portal_list(portals: list[Portal], consoles: Consoles, *, as_json: bool) -> None:
+    """The app-registration profiles, then Federated Directory (provisioning, not a `Portal` profile)."""
     if as_json:
-        dump(
+        listed: list[dict[str, Any]] = [
             {
-                "portals": [
-                    {"name": p.name, "title": p.title, "summary": p.summary, "origin": p.origin}
-                    for p in portals
-                ]
-            },
-            consoles.out_stream,
+                "name": p.name,
+                "title": p.title,
+                "summary": p.summary,
+                "origin": p.origin,
+                "kind": "app-registration",
+            }
+            for p in portals
+        ]
+        listed.append(
+            {
+                "name": fd.NAME,
+                "title": fd.TITLE,
+                "summary": FD_SUMMARY,
+                "origin": "built-in",
+                "kind": "provisioning",
+                "command": PROVISION_COMMAND,
+            }
         )
+        dump({"portals": listed}, consoles.out_stream)
         return
     table = Table("portal", "what it sets up", "profile", box=None, header_style="bold")
     for portal in portals:
         table.add_row(portal.name, escape(portal.summary), escape(portal.origin))
+    table.add_row(fd.NAME, escape(FD_SUMMARY), "built-in")
     consoles.out().print(table)
 
 
