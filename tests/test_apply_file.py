@@ -84,10 +84,12 @@ def test_a_valid_file_resolves_every_registration(tmp_path: Path) -> None:
         ('[[registration]]\nname = "x"\n', 1, "registration 1: portal is missing"),
         ('[[registration]]\n\nportal = "nope"\n', 3, "unknown portal 'nope'"),
         (
-            '[[registration]]\nportal = "federated-directory"\ntoken_env = "FD_TOKEN"\n',
-            2,
-            "it is set up with `ssoctl azure provision --portal federated-directory --token-stdin`",
+            '[[registration]]\nportal = "federated-directory"\ntoken_env = "FD_TOKEN_UNSET"\n',
+            3,
+            "the environment variable FD_TOKEN_UNSET (token_env) is not set",
         ),
+        ('[[registration]]\nportal = "federated-directory"\n', 1, 'needs token_env = "VAR"'),
+        ('[[registration]]\nportal = "emnify"\nscope = "all"\n', 3, "scope is only for portal"),
         (
             '[[registration]]\nportal = "emnify"\nsecret_days = "90"\n',
             3,
@@ -445,3 +447,38 @@ def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["apply", "-f", str(tmp_path / "nope.toml"), "--sandbox"])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_federated_directory_entries_are_provisions_with_their_own_keys(tmp_path: Path) -> None:
+    body = """
+        store = "env-file:creds.env"
+        secret_days = 90
+
+        [[registration]]
+        portal = "federated-directory"
+        token_env = "FD_TOKEN"
+        scope = "all"
+
+        [[registration]]
+        portal = "federated-directory"
+        token_env = "FD_TOKEN"
+        tenant = "other.onmicrosoft.com"
+        redirect_uris = ["https://a.example/cb"]
+        scope = "some"
+        """
+    with pytest.raises(ApplyFileError) as caught:
+        load_apply_file(write(tmp_path, body), env={"FD_TOKEN": "t0k"})
+    found = [(p.line, p.message) for p in caught.value.problems]
+    assert [line for line, _ in found] == [13, 14], found
+    assert "redirect_uris is not used by portal 'federated-directory'" in found[0][1]
+    assert "scope 'some' is not known" in found[1][1]
+    good = write(
+        tmp_path,
+        body.replace('        redirect_uris = ["https://a.example/cb"]\n', "").replace("some", "assigned"),
+    )
+    entries = load_apply_file(good, env={"FD_TOKEN": "t0k"}).entries
+    assert [(e.provisioned, e.token_env, e.scope, e.options.tenant) for e in entries] == [
+        (True, "FD_TOKEN", "all", None),
+        (True, "FD_TOKEN", "assigned", "other.onmicrosoft.com"),
+    ]
+    assert entries[0].options.store == f"env-file:{tmp_path / 'creds.env'}"  # the file's default store

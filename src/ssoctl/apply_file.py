@@ -28,11 +28,13 @@ from typing import Any
 from ssoctl.commands.register import RegisterOptions, portal_options
 from ssoctl.config import CLOUDS, ssoctl_home
 from ssoctl.errors import UsageError
+from ssoctl.portals import federated_directory as fd
 from ssoctl.portals import find_portal
 from ssoctl.spec import (
     SECRET_DAYS_DEFAULT,
     SECRET_DAYS_MAX,
     SECRET_DAYS_MIN,
+    env_prefix,
     parse_optional_claim,
     parse_permission,
     sign_in_audience,
@@ -57,6 +59,8 @@ STRING_KEYS = (
     "pingone_api_url",
     "pingone_auth_url",
     "token_env",
+    "scope",
+    "fd_base_url",
 )
 LIST_KEYS = ("redirect_uris", "permissions", "optional_claims")
 BOOL_KEYS = ("implicit_access_tokens", "implicit_id_tokens", "admin_consent", "tenant_only")
@@ -65,6 +69,9 @@ GROUP_CLAIMS = {"security": "SecurityGroup", "all": "All"}
 # Federated Directory is provisioned (`azure provision`), not only registered; its SCIM token
 # comes from the environment variable a registration names in `token_env`.
 PROVISIONED_PORTAL = "federated-directory"
+# What such an entry may set in its own table (top-level defaults for registrations are ignored).
+PROVISION_KEYS = ("portal", "store", "tenant", "cloud", "token_env", "scope", "fd_base_url")
+PROVISION_SCOPES = ("assigned", "all")
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,14 @@ class Entry:
     options: RegisterOptions
     unique_name: str  # the app's Graph key: two entries with one key in one tenant are one app
     env_prefix: str  # the keys it writes in an env file
-    token_env: str | None = None
+    token_env: str | None = None  # federated-directory: the variable holding its SCIM token
+    scope: str = "assigned"  # federated-directory: who is provisioned (assigned | all)
+    fd_base_url: str | None = None  # federated-directory: its Tenant URL (default: the real API)
+
+    @property
+    def provisioned(self) -> bool:
+        """A federated-directory entry: one `azure provision`, not an `azure register`."""
+        return (self.options.portal or "").lower() == PROVISIONED_PORTAL and self.options.portal_file is None
 
 
 @dataclass(frozen=True)
@@ -290,6 +304,7 @@ def _entry(
     home: Path,
     tenant_flag: str | None,
     cloud_flag: str | None,
+    env: Mapping[str, str],
 ) -> Entry | None:
     """Resolve and check registration `index` (0-based); None when it has problems."""
     lines = check.lines
@@ -353,12 +368,11 @@ def _entry(
         if not portal_file.is_absolute():
             portal_file = base / portal_file
     portal = None
-    if portal_name is not None and portal_name.lower() == PROVISIONED_PORTAL and portal_file is None:
-        check.add(
-            line_of("portal"),
-            f"{where}: portal {PROVISIONED_PORTAL!r} is not supported in apply files yet: it is set "
-            "up with `ssoctl azure provision --portal federated-directory --token-stdin`, run on its own",
-        )
+    provisioned = (
+        portal_name is not None and portal_name.lower() == PROVISIONED_PORTAL and portal_file is None
+    )
+    if provisioned:
+        pass  # no app registration profile: checked by _provision_entry below
     elif portal_name is not None or portal_file is not None:
         try:
             portal = find_portal(portal_name, home=home, portal_file=portal_file)
@@ -429,8 +443,11 @@ def _entry(
         check.add(line_of("cloud"), f"{where}: cloud {cloud!r} is not known; use one of {', '.join(CLOUDS)}")
 
     token_env = strings["token_env"]
-    if token_env is not None and (portal_name or "").lower() != PROVISIONED_PORTAL:
-        check.add(line_of("token_env"), f"{where}: token_env is only for portal {PROVISIONED_PORTAL!r}")
+    if provisioned:
+        return _provision_entry(index, raw, strings, check, line_of, before, store=store, env=env)
+    for key in ("token_env", "scope", "fd_base_url"):
+        if strings[key] is not None and key in raw:
+            check.add(line_of(key), f"{where}: {key} is only for portal {PROVISIONED_PORTAL!r}")
 
     if len(check.problems) > before or portal is None:
         return None
@@ -469,6 +486,65 @@ def _entry(
         )
         return None
     return Entry(index + 1, header, options, built.unique_name, built.env_prefix, token_env)
+
+
+def _provision_entry(
+    index: int,
+    raw: Mapping[str, Any],
+    strings: Mapping[str, str | None],
+    check: _Checker,
+    line_of: Callable[[str], int | None],
+    before: int,
+    *,
+    store: str | None,
+    env: Mapping[str, str],
+) -> Entry | None:
+    """A federated-directory entry: one `azure provision`, its token read from `token_env`.
+
+    apply never prompts and has no stdin for a token, so the variable must be set now: a missing
+    one is bad input, found before any request like every other problem of the file."""
+    where = f"registration {index + 1}"
+    header = check.lines.table(index) or 0
+    for key in raw:
+        if key in KEYS and key not in PROVISION_KEYS:
+            check.add(
+                line_of(key),
+                f"{where}: {key} is not used by portal {PROVISIONED_PORTAL!r} (it provisions users and "
+                f"has no app registration); its keys: {', '.join(PROVISION_KEYS)}",
+            )
+    token_env = strings["token_env"]
+    if token_env is None:
+        check.add(
+            header,
+            f'{where}: portal {PROVISIONED_PORTAL!r} needs token_env = "VAR": the environment variable '
+            "holding the Federated Directory directory key access token",
+        )
+    elif not env.get(token_env, "").strip():
+        check.add(
+            line_of("token_env"),
+            f"{where}: the environment variable {token_env} (token_env) is not set; export the "
+            "Federated Directory directory key access token in it",
+        )
+    scope = (strings["scope"] or "assigned").lower()
+    if scope not in PROVISION_SCOPES:
+        check.add(line_of("scope"), f"{where}: scope {strings['scope']!r} is not known; use assigned or all")
+    base_url = strings["fd_base_url"]
+    if base_url is not None:
+        try:
+            fd.tenant_url(base_url, sandbox=False)
+        except UsageError as exc:
+            check.add(line_of("fd_base_url"), f"{where}: fd_base_url: {exc.message}")
+    if len(check.problems) > before:
+        return None
+    cloud = strings["cloud"]
+    options = RegisterOptions(
+        portal=PROVISIONED_PORTAL,
+        store=store,
+        tenant=strings["tenant"],
+        cloud=cloud.lower() if cloud else None,
+    )
+    prefix = env_prefix(fd.ENTERPRISE_APP)
+    return Entry(index + 1, header, options, fd.UNIQUE_NAME, prefix, token_env, scope, base_url)
 
 
 def _duplicates(entries: list[Entry], env: Mapping[str, str], problems: list[Problem]) -> None:
@@ -563,7 +639,15 @@ def load_apply_file(
     home = ssoctl_home(env)
     for index, raw in enumerate(tables):
         entry = _entry(
-            index, raw, defaults, check, base=base, home=home, tenant_flag=tenant_flag, cloud_flag=cloud_flag
+            index,
+            raw,
+            defaults,
+            check,
+            base=base,
+            home=home,
+            tenant_flag=tenant_flag,
+            cloud_flag=cloud_flag,
+            env=env,
         )
         if entry is not None:
             entries.append(entry)

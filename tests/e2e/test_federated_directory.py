@@ -318,3 +318,45 @@ def test_token_from_a_named_environment_variable(
     empty = Deps(env={**os.environ, "FD_TOKEN": ""}, sleep=lambda _: None, stdin_is_terminal=lambda: False)
     with pytest.raises(Exception, match="FD_TOKEN"):
         run_provision(options, empty, JsonProvisionUI(consoles))
+
+
+def test_apply_file_entry_plans_then_provisions_under_applys_lock(
+    cli: Cli, directory: FakeFederatedDirectory, tenant: Tenant, tmp_path: Path
+) -> None:
+    """`portal = "federated-directory"` in an apply file is one `azure provision` (token from
+    `token_env`): --plan changes nothing; apply provisions beside a registration, under the lock
+    apply already holds; a re-run makes no mutating request."""
+    token = directory.issue_key()
+    path = tmp_path / "sso.toml"
+    path.write_text(
+        'store = "env-file:creds.env"\n\n[[registration]]\nportal = "emnify"\n\n'
+        f'[[registration]]\nportal = "{FD}"\ntoken_env = "FD_TOKEN"\nscope = "all"\n'
+        f'fd_base_url = "{directory.url}"\n'
+    )
+    env = {"FD_TOKEN": token}
+    plan = cli("apply", "-f", str(path), "--sandbox", "--plan", "-o", "json", env=env)
+    assert plan.exit_code == 8, plan.stdout + plan.stderr
+    assert [(r["portal"], r["status"], r["line"]) for r in plan.json()["registrations"]] == [
+        ("emnify", "changes", 3),
+        (FD, "changes", 6),
+    ]
+    assert plan.mutating == [] and tenant.apps() == [] and not (tmp_path / "creds.env").exists()
+    assert not (cli.home / "state.json").exists() or FD not in (cli.home / "state.json").read_text()
+
+    human = cli("apply", "-f", str(path), "--sandbox", "--plan", env=env)
+    assert human.exit_code == 8 and "Federated Directory provisioning" in human.stdout
+
+    run = cli("apply", "-f", str(path), "--sandbox", "--yes", "-o", "json", env=env)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    regs = run.json()["registrations"]
+    assert [(r["portal"], r["status"]) for r in regs] == [("emnify", "ok"), (FD, "ok")]
+    fd_doc = regs[1]
+    assert fd_doc["applied"] is True and fd_doc["scope"] == "all" and fd_doc["jobStatus"]["code"] == "Active"
+    assert ("POST", "start") in [(r["method"], r["path"].split("/")[-1]) for r in run.mutating]
+    assert sync_secrets(tenant, fd_doc["enterpriseApp"]["id"])["SyncAll"] == "true"
+    creds = (tmp_path / "creds.env").read_text()
+    assert token in creds and token not in run.stdout + run.stderr  # in its store, nowhere else
+
+    again = cli("apply", "-f", str(path), "--sandbox", "--yes", env=env)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert again.mutating == [] and "0 applied, 2 unchanged, 0 failed" in again.stdout

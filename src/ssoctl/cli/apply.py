@@ -12,7 +12,7 @@ from ssoctl.cli.boundary import OutputFormat, run_guarded
 
 APPLY_HELP = """Create or update every app registration an apply file lists: one plan, one confirmation, applied side by side.
 
-The TOML file's top-level keys are defaults; each \\[\\[registration]] table is one `azure register` with its options in snake_case (portal or portal_file, name, redirect_uris, group_claims, secret_days, store, tenant, cloud, audience, permissions, optional_claims, …). The whole file is checked first: every problem is listed with its line (exit 2) and nothing changes. A failing registration does not stop the others; exit 0 when all succeeded, 1 otherwise. With --plan: exit 8 when changes are pending, 0 when none, 1 when a registration cannot be read.
+The TOML file's top-level keys are defaults; each \\[\\[registration]] table is one `azure register` with its options in snake_case (portal or portal_file, name, redirect_uris, group_claims, secret_days, store, tenant, cloud, audience, permissions, optional_claims, …). A `portal = \"federated-directory\"` table is one `azure provision` instead, its token read from the environment variable named by token_env. The whole file is checked first: every problem is listed with its line (exit 2) and nothing changes. A failing registration does not stop the others; exit 0 when all succeeded, 1 otherwise. With --plan: exit 8 when changes are pending, 0 when none, 1 when a registration cannot be read.
 
 Examples:
 

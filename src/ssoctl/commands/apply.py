@@ -6,6 +6,11 @@ once), one plan shown, one confirmation, and the registrations with changes appl
 most `--concurrency` at once. Each registration is `register`'s own pipeline (`prepare`, then
 `apply_prepared`); a failing one is reported and the others carry on.
 
+A `federated-directory` entry is one `azure provision` (its token from the variable `token_env`
+names): planned with the others (`run_provision(plan_only=True)`), covered by the same
+confirmation, then run under the lock apply already holds (`lock_held=True`), after the
+registrations.
+
 `--concurrency N` bounds Graph requests too: a registration's own steps run one after another
 here (register runs them side by side), so at most N requests are in flight.
 """
@@ -34,6 +39,7 @@ from ssoctl.stores import StoreSpec
 from ssoctl.stores.base import Store
 
 from .confirm import confirm_change
+from .provision import ProvisionOptions, ProvisionOutcome, run_provision
 from .register import (
     Prepared,
     RegisterOutcome,
@@ -88,6 +94,58 @@ class Item:
 
 
 @dataclass
+class ProvisionItem:
+    """One federated-directory entry's way through the run: one `azure provision`."""
+
+    entry: Entry
+    planned: ProvisionOutcome | None = None
+    outcome: ProvisionOutcome | None = None
+    error: SsoctlError | None = None
+    bug: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return self.planned is not None and self.planned.has_changes
+
+    def status(self, plan_only: bool) -> str:
+        if self.error is not None:
+            return "failed"
+        if plan_only:
+            return "changes" if self.has_changes else "unchanged"
+        return "ok" if self.outcome is not None and self.outcome.applied else "unchanged"
+
+    def options(self, opts: ApplyOptions) -> ProvisionOptions:
+        entry = self.entry
+        return ProvisionOptions(
+            token_env=entry.token_env,
+            scope=entry.scope,
+            fd_base_url=entry.fd_base_url,
+            store=entry.options.store,
+            yes=True,  # run only after apply's own confirmation
+            sandbox=opts.sandbox,
+            tenant=entry.options.tenant,
+            cloud=entry.options.cloud,
+        )
+
+
+class _ProvisionSteps:
+    """The ProvisionUI apply hands to `run_provision`: notices pass through; the steps are shown
+    by apply's own plan, and the question was asked once for the whole file."""
+
+    def __init__(self, notice: Callable[[str], None]) -> None:
+        self._notice = notice
+
+    def notice(self, text: str) -> None:
+        self._notice(text)
+
+    def show_steps(self, steps: object, tenant_id: str, sandbox: bool) -> None:
+        return None
+
+    def confirm(self, question: str) -> bool:
+        return False  # never asked: ProvisionOptions.yes is set
+
+
+@dataclass
 class ApplyRun:
     """What the run did, for the summary table or the JSON document."""
 
@@ -97,18 +155,24 @@ class ApplyRun:
     shard: tuple[int, int] | None
     declined: bool = False
     notices: list[str] = field(default_factory=list)
+    provisions: list[ProvisionItem] = field(default_factory=list)
+
+    @property
+    def every(self) -> list[Item | ProvisionItem]:
+        """Registrations and provisions alike (each has error, bug, has_changes and status)."""
+        return [*self.items, *self.provisions]
 
     @property
     def failed(self) -> int:
-        return sum(item.error is not None for item in self.items)
+        return sum(item.error is not None for item in self.every)
 
     @property
     def exit_code(self) -> int:
-        if any(item.bug for item in self.items):
+        if any(item.bug for item in self.every):
             return 3
         if self.failed:
             return 1
-        if self.plan_only and any(item.has_changes for item in self.items):
+        if self.plan_only and any(item.has_changes for item in self.every):
             return 8
         return 0
 
@@ -119,6 +183,8 @@ class ApplyUI(Protocol):
     def notice(self, text: str) -> None: ...
 
     def show_plans(self, items: list[Item], plan_only: bool) -> None: ...
+
+    def show_provisions(self, provisions: list[ProvisionItem]) -> None: ...
 
     def confirm(self, question: str) -> bool: ...
 
@@ -182,7 +248,7 @@ def serialized(opener: StoreOpener) -> StoreOpener:
 # -- the run ---------------------------------------------------------------------------------
 
 
-def _capture(item: Item, work: Callable[[], None]) -> None:
+def _capture(item: Item | ProvisionItem, work: Callable[[], None]) -> None:
     """Run one registration's work; its failure is recorded on it and stops nothing else."""
     try:
         work()
@@ -302,9 +368,12 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
         )
     applyfile = load_apply_file(opts.file, env=deps.env, tenant_flag=opts.tenant, cloud_flag=opts.cloud)
     entries = applyfile.shard(*opts.shard) if opts.shard else applyfile.entries
-    items = [Item(entry, *build_request(entry.options, deps.home)) for entry in entries]
-    run = ApplyRun(applyfile, items, opts.plan_only, opts.shard)
-    if not items:
+    items = [
+        Item(entry, *build_request(entry.options, deps.home)) for entry in entries if not entry.provisioned
+    ]
+    provisions = [ProvisionItem(entry) for entry in entries if entry.provisioned]
+    run = ApplyRun(applyfile, items, opts.plan_only, opts.shard, provisions=provisions)
+    if not entries:
         return run  # an empty shard: a matrix wider than the file
     # One opener whose stores take turns per location: registrations may share an env file.
     deps = dataclasses.replace(deps, open_store=serialized(deps.open_store))
@@ -342,15 +411,27 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
 
         readable = [item for item in items if item.error is None]
         _run_all(readable, plan_one, opts.concurrency)
+        provision_ui = _ProvisionSteps(notice)
+        for pitem in provisions:  # one enterprise app per tenant: one after another
+
+            def plan_provision(pitem: ProvisionItem = pitem) -> None:
+                pitem.planned = run_provision(
+                    pitem.options(opts), deps, provision_ui, lock_held=True, plan_only=True
+                )
+
+            _capture(pitem, plan_provision)
         planned = [item for item in items if item.prepared is not None]
         changing = [item for item in planned if item.has_changes]
+        provisioning = [pitem for pitem in provisions if pitem.has_changes]
         _check_rights(changing, session_of, ui, plan_only=opts.plan_only)
+        if provisions:
+            ui.show_provisions(provisions)
         ui.show_plans(items, opts.plan_only)
-        if opts.plan_only or not changing:
+        if opts.plan_only or not (changing or provisioning):
             for item in planned:
                 _capture(item, functools.partial(_conclude, item, deps, state, opts.plan_only))
             return run
-        _confirm(len(changing), opts, deps, ui)
+        _confirm(len(changing) + len(provisioning), opts, deps, ui)
         for item in planned:
             if not item.has_changes:
                 _capture(item, functools.partial(_conclude, item, deps, state, False))
@@ -367,6 +448,12 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
             ui.progress(item, finished, len(changing))
 
         _run_all(changing, apply_one, opts.concurrency, progress)
+        for pitem in provisioning:  # under the lock apply holds: provision must not take it again
+
+            def provision_one(pitem: ProvisionItem = pitem) -> None:
+                pitem.outcome = run_provision(pitem.options(opts), deps, provision_ui, lock_held=True)
+
+            _capture(pitem, provision_one)
     return run
 
 

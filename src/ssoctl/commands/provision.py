@@ -13,6 +13,7 @@ needs, the Authorization header Federated Directory needs, and the store's `save
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
@@ -162,7 +163,20 @@ def _confirm(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> None:
     )
 
 
-def run_provision(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> ProvisionOutcome:
+def run_provision(
+    opts: ProvisionOptions,
+    deps: Deps,
+    ui: ProvisionUI,
+    *,
+    lock_held: bool = False,
+    plan_only: bool = False,
+) -> ProvisionOutcome:
+    """Set up (or with `plan_only`, only plan) Federated Directory provisioning.
+
+    `lock_held`: the caller (`ssoctl apply`) already holds SSOCTL_HOME's run lock; taking it again
+    here would wait on itself. `plan_only` reads and checks everything, shows the steps and returns
+    before the first change: no preflight verdict, no store write, no state.json record.
+    """
     if opts.portal.strip().lower() != fd.NAME:
         raise UsageError(
             f"provisioning is set up for {fd.NAME} only, not {opts.portal!r}",
@@ -179,10 +193,15 @@ def run_provision(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> Provis
     given = _given_token(opts, deps)
     spec = job_kind.ProvisioningSpec(fd.ENTERPRISE_APP, base_url, sync_all)
     state = StateFile(deps.home, sleep=deps.sleep)
-    with (
-        exclusive_run(
+    running = (
+        contextlib.nullcontext()
+        if lock_held
+        else exclusive_run(
             deps.home, command="ssoctl azure provision --portal federated-directory", sleep=deps.sleep
-        ),
+        )
+    )
+    with (
+        running,
         graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session,
     ):
         tenant_id = session.tenant_id
@@ -213,6 +232,8 @@ def run_provision(opts: ProvisionOptions, deps: Deps, ui: ProvisionUI) -> Provis
         outcome = ProvisionOutcome(tenant_id, session.sandbox, spec, steps, store.location, app=view.app)
         outcome.job_id = view.job.id if view.job else ""
         ui.show_steps(steps, tenant_id, session.sandbox)
+        if plan_only:
+            return outcome
 
         ctx = job_kind.ProvisionContext(graph, spec, token, app=view.app, job_id=outcome.job_id)
         if outcome.has_changes:

@@ -8,16 +8,22 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from ssoctl.commands.apply import ApplyRun, Item
+from ssoctl.commands.apply import ApplyRun, Item, ProvisionItem
+from ssoctl.portals import federated_directory as fd
 from ssoctl.views.console import Consoles
 from ssoctl.views.human import HumanRegisterUI
 from ssoctl.views.json_view import JSON_FORMAT_VERSION, error_document, register_document
+from ssoctl.views.provisioning import HumanProvisionUI, provision_document
 
 STATUS_STYLE = {"ok": "green", "changes": "yellow", "unchanged": "dim", "failed": "bold red"}
 
 
 def _who(item: Item) -> str:
     return f"registration {item.entry.index} ({item.portal.name} {item.spec.display_name!r}, line {item.entry.line})"
+
+
+def _provision_who(pitem: ProvisionItem) -> str:
+    return f"registration {pitem.entry.index} ({fd.NAME} provisioning, line {pitem.entry.line})"
 
 
 def _counts(items: list[Item]) -> dict[str, int]:
@@ -40,6 +46,21 @@ class HumanApplyUI:
 
     def notice(self, text: str) -> None:
         self.err.print(f"note: {escape(text)}")
+
+    def show_provisions(self, provisions: list[ProvisionItem]) -> None:
+        """Each federated-directory entry's steps, as `azure provision` shows them."""
+        for pitem in provisions:
+            planned = pitem.planned
+            if pitem.error is not None:
+                self.out.print(
+                    f"[bold red]✗[/] {escape(_provision_who(pitem))}: cannot be read: {escape(pitem.error.message)}\n"
+                )
+            elif planned is not None and planned.has_changes:
+                self.out.print(f"[dim]# {escape(_provision_who(pitem))}[/]")
+                HumanProvisionUI(self.consoles).show_steps(planned.steps, planned.tenant_id, planned.sandbox)
+                self.out.print()
+            elif planned is not None:
+                self.out.print(f"[dim]= {fd.TITLE} provisioning in tenant {planned.tenant_id}: no changes[/]")
 
     def show_plans(self, items: list[Item], plan_only: bool) -> None:
         for item in items:
@@ -88,6 +109,9 @@ class JsonApplyUI:
     def show_plans(self, items: list[Item], plan_only: bool) -> None:
         return None
 
+    def show_provisions(self, provisions: list[ProvisionItem]) -> None:
+        return None
+
     def confirm(self, question: str) -> bool:
         return self.consoles.ask_yes(question)
 
@@ -98,11 +122,12 @@ class JsonApplyUI:
 def render_apply(run: ApplyRun, consoles: Consoles) -> None:
     """The summary table, then what went wrong (stderr) and how it ended."""
     out, err = consoles.out(), consoles.err()
-    if not run.items:
+    if not run.items and not run.provisions:
         shard = f" in shard {run.shard[0]}/{run.shard[1]}" if run.shard else ""
         out.print(f"No registrations{shard}: nothing to do.")
         return
     tenants = {item.prepared.tenant_id for item in run.items if item.prepared is not None}
+    tenants |= {p.planned.tenant_id for p in run.provisions if p.planned is not None}
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for column in (
         "#",
@@ -114,6 +139,7 @@ def render_apply(run: ApplyRun, consoles: Consoles) -> None:
         "result",
     ):
         table.add_column(column)
+    rows: list[tuple[int, tuple[str, ...]]] = []
     for item in run.items:
         status = item.status(run.plan_only)
         outcome = item.outcome
@@ -136,23 +162,37 @@ def render_apply(run: ApplyRun, consoles: Consoles) -> None:
             if len(tenants) > 1
             else None
         )
-        table.add_row(
-            str(item.entry.index),
-            escape(item.portal.name),
-            escape(item.spec.display_name),
-            *((escape(tenant),) if tenant is not None else ()),
-            f"[{STATUS_STYLE[status]}]{status}[/]",
-            app_id,
-            escape(result),
+        rows.append(
+            (
+                item.entry.index,
+                (
+                    str(item.entry.index),
+                    escape(item.portal.name),
+                    escape(item.spec.display_name),
+                    *((escape(tenant),) if tenant is not None else ()),
+                    f"[{STATUS_STYLE[status]}]{status}[/]",
+                    app_id,
+                    escape(result),
+                ),
+            )
         )
+    rows += [
+        (p.entry.index, _provision_row(p, run.plan_only, many_tenants=len(tenants) > 1))
+        for p in run.provisions
+    ]
+    for _, row in sorted(rows, key=lambda r: r[0]):
+        table.add_row(*row)
     out.print()
     out.print(table)
-    for item in run.items:
-        if item.error is not None:
-            err.print(f"[bold red]error:[/] {escape(_who(item))}: {escape(str(item.error))}")
-            if item.error.hint:
-                err.print(f"[hint]hint:[/] {escape(item.error.hint)}")
-    statuses = [item.status(run.plan_only) for item in run.items]
+    failures = [(_who(i), i.error) for i in run.items] + [
+        (_provision_who(p), p.error) for p in run.provisions
+    ]
+    for who, error in failures:
+        if error is not None:
+            err.print(f"[bold red]error:[/] {escape(who)}: {escape(str(error))}")
+            if error.hint:
+                err.print(f"[hint]hint:[/] {escape(error.hint)}")
+    statuses = [item.status(run.plan_only) for item in run.every]
     if run.plan_only:
         out.print(
             f"\n--plan: nothing was changed. {statuses.count('changes')} to change, "
@@ -169,6 +209,47 @@ def render_apply(run: ApplyRun, consoles: Consoles) -> None:
         "Each portal's remaining steps: `ssoctl azure register --portal P [--name N] --plan`, "
         "or this run with -o json (nextSteps)."
     )
+
+
+def _provision_row(pitem: ProvisionItem, plan_only: bool, *, many_tenants: bool) -> tuple[str, ...]:
+    """A federated-directory entry's summary row: the enterprise app's appId, its steps' counts."""
+    status = pitem.status(plan_only)
+    shown = pitem.outcome or pitem.planned
+    app_id = shown.app.app_id if shown is not None and shown.app is not None else ""
+    if pitem.error is not None:
+        result = pitem.error.message
+    elif shown is not None and shown.has_changes:
+        count = sum(1 for step in shown.steps for c in step.changes if c.action.value != "none")
+        result = f"{count} provisioning step(s) " + ("to apply" if plan_only else "applied")
+    else:
+        result = "provisioning set up and running"
+    tenant = (shown.tenant_id if shown else pitem.entry.options.tenant or "") if many_tenants else None
+    return (
+        str(pitem.entry.index),
+        fd.NAME,
+        escape(fd.ENTERPRISE_APP),
+        *((escape(tenant),) if tenant is not None else ()),
+        f"[{STATUS_STYLE[status]}]{status}[/]",
+        app_id,
+        escape(result),
+    )
+
+
+def _provision_entry_document(pitem: ProvisionItem, plan_only: bool) -> dict[str, Any]:
+    """`azure provision`'s document (or, never read, what the file says), plus name, line, status."""
+    shown = pitem.outcome or pitem.planned
+    if shown is not None:
+        doc = provision_document(shown)
+    else:
+        doc = {"portal": fd.NAME, "tenantId": pitem.entry.options.tenant, "applied": False, "changes": []}
+    doc = {"formatVersion": JSON_FORMAT_VERSION, **doc}
+    doc["jobStatus"] = doc.pop("status", None)  # "status" is the entry's, as for registrations
+    doc["name"] = fd.ENTERPRISE_APP
+    doc["line"] = pitem.entry.line
+    doc["status"] = pitem.status(plan_only)
+    if pitem.error is not None:
+        doc["error"] = error_document(pitem.error)["error"]
+    return doc
 
 
 def apply_document(run: ApplyRun) -> dict[str, Any]:
@@ -200,6 +281,8 @@ def apply_document(run: ApplyRun) -> dict[str, Any]:
         if item.error is not None:
             doc["error"] = error_document(item.error)["error"]
         registrations.append(doc)
+    registrations += [_provision_entry_document(p, run.plan_only) for p in run.provisions]
+    registrations.sort(key=lambda doc: int(doc["line"]))
     return {
         "formatVersion": JSON_FORMAT_VERSION,
         "file": str(run.file.path),
