@@ -72,7 +72,14 @@ def test_status_and_verify_read_the_okta_org_from_the_registration(cli: Cli, ten
     assert status.exit_code == 0, status.stdout + status.stderr
     assert "okta-org" not in status.stderr
     assert status.json()["problems"] == []  # the redirect URI matches the recorded org: no drift
+    # The provider holds the app's client ID (its secret is write-only): healthy, not "lost".
+    assert status.json()["healthy"] is True and status.json()["secrets"][0]["status"] == "ok"
     verify = cli("azure", "verify", "--portal", "okta", "--name", "O1", "--sandbox")
     assert "--okta-org is required" not in verify.stdout + verify.stderr
     # exit 8 "not verified" only because no user has signed in yet (no service principal)
     assert verify.exit_code in (0, 8) and "the app matches the okta profile" in verify.stdout, verify.stderr
+    verify_json = cli("azure", "verify", "--portal", "okta", "--name", "O1", "--sandbox", "-o", "json")
+    (token,) = [c for c in verify_json.json()["checks"] if c["check"] == "token"]
+    # Never a request with an empty secret (AADSTS7000218): a fresh process cannot read the
+    # secret back from the provider and says so; this one may still hold it from register.
+    assert token["status"] == "not-verified" and "AADSTS7000218" not in token["detail"]

@@ -8,6 +8,7 @@ register time are taken from the app, and only the portal's own settings are com
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ssoctl.credentials import CredentialRef, Credentials
@@ -21,6 +22,7 @@ from ssoctl.spec import AppSpec, env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
 from ssoctl.stores.base import Store
+from ssoctl.stores.portal_api import ProviderOptions
 
 from .hints import command_for, hint_store
 from .session import GraphSession
@@ -107,13 +109,27 @@ def open_location(deps: Deps, location: str) -> Store | None:
     return opened
 
 
+def open_held(deps: Deps, target: Target, location: str) -> Store | None:
+    """The store holding a registration's secret, ready to read: a portal's API store (PingOne,
+    Okta) is opened against the sandbox's fakes under --sandbox, looks its identity provider up by
+    the registration's name, and is checked (its credentials, the provider) before a read."""
+    spec = parse_store(location)
+    if spec.kind not in ("pingone", "okta"):
+        return open_location(deps, location)
+    spec = dataclasses.replace(spec, provider=ProviderOptions(idp_name=target.record.display_name))
+    opened, _ = deps.open_store(spec, home=deps.home, sandbox=target.sandbox, env=deps.env)
+    if opened is not None:
+        opened.preflight(target.ref)
+    return opened
+
+
 def load_held(deps: Deps, target: Target) -> tuple[Credentials | None, str]:
     """The stored client ID and secret, or None and why not (never raises for a missing value)."""
     held = target.record.secret
     if held is None or held.store == "none":
         return None, "ssoctl keeps no copy of this registration's secret (it was shown once, --store none)"
     try:
-        store = open_location(deps, held.store)
+        store = open_held(deps, target, held.store)
         creds = store.load(target.ref) if store else None
     except StoreError as exc:
         return None, f"cannot read {held.store}: {exc.message}"

@@ -104,6 +104,15 @@ def token_check(deps: Deps, session: GraphSession, target: Target, app: AppState
             f"the stored client ID {creds.client_id} is not this app's ({app.app_id})",
             f"store a matching secret: {rotate}",
         )
+    if not creds.client_secret.reveal():
+        return Check(
+            "token",
+            "not-verified",
+            f"{held_store} holds the client ID {creds.client_id}, but a portal's API never shows a "
+            "secret back, so ssoctl cannot request a token with it",
+            f"use the portal's own test of the identity provider; a rotation proves the new secret as it "
+            f"writes it: {rotate}",
+        )
     held = target.record.secret
     on_app = app.password(held.key_id) if held else None
     now = deps.clock()
