@@ -126,3 +126,51 @@ def test_rotate_command_from_status_and_reminders_acts_on_that_registration(
     assert eu["secret"]["keyId"] == new_key and eu["secret"]["store"] == f"env-file:{env_file}"
     revealed = cli("secrets", "reveal", "--portal", "emnify", "--name", "emnify eu", "--sandbox")
     assert f"'{revealed.stdout.strip()}'" in env_file.read_text()
+
+
+def test_rotate_plan_and_next_steps_name_a_prune_that_acts_on_the_sandbox(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    assert cli.register("--yes").exit_code == 0
+    run = cli("secrets", "rotate", "--portal", "emnify", "--sandbox", "--yes")
+    prunes = printed_commands(run.stdout + run.stderr, "secrets prune")
+    assert len(prunes) >= 2, run.stdout  # the plan line and the next step
+    assert set(prunes) == {"ssoctl secrets prune --sandbox"}
+    pasted = run_back(cli, prunes[0] + " --yes")
+    assert pasted.exit_code == 0, pasted.stdout + pasted.stderr
+    assert any("/applications" in r.get("path", "") for r in pasted.requests)  # the sandbox tenant
+
+
+def test_status_orphan_line_names_a_prune_that_removes_them(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    assert cli.register("--yes").exit_code == 0
+    app_ = tenant.app("ssoctl-emnify")
+    status, _ = tenant.call(
+        "POST",
+        f"/applications/{app_['id']}/addPassword",
+        {"passwordCredential": {"displayName": "ssoctl 2026-01-01 abc123"}},
+    )
+    assert status == 200
+    shown = cli("secrets", "status", "--sandbox")
+    (prune,) = printed_commands(shown.stdout, "secrets prune")
+    assert prune == "ssoctl secrets prune --sandbox"
+    pasted = run_back(cli, prune + " --yes")
+    assert pasted.exit_code == 0, pasted.stdout + pasted.stderr
+    names = {c["displayName"] for c in tenant.app("ssoctl-emnify")["passwordCredentials"]}
+    assert "ssoctl 2026-01-01 abc123" not in names
+
+
+def test_provision_token_hints_keep_sandbox(cli: Cli) -> None:
+    cli.answer = ""
+    for args in (["--token-stdin"], []):  # "empty or unset", then "none is stored"
+        run = cli(
+            "azure", "provision", "--portal", "federated-directory", "--sandbox", "--yes",
+            "--fd-base-url", "https://fd.example.com/v2", *args,
+        )  # fmt: skip
+        assert run.exit_code == 2, run.stderr
+        unwrapped = " ".join(run.stderr.split()).replace('printf %s "$FD_TOKEN" | ', "")
+        (hint,) = printed_commands(unwrapped, "azure provision")
+        assert hint == "ssoctl azure provision --portal federated-directory --token-stdin --sandbox", (
+            run.stderr
+        )

@@ -27,7 +27,7 @@ STORE_VERBS = ("azure register", "secrets rotate")
 
 def command_for(
     verb: str,
-    portal: str,
+    portal: str | None,
     *,
     name: str | None,
     sandbox: bool,
@@ -38,10 +38,13 @@ def command_for(
     """`ssoctl <verb> --portal P [--name N] [extra…] [--store S] [--sandbox | --tenant T]`.
 
     `store` is named only for register/rotate and only when it is not the keyring; `extra` is
-    taken as already shell-ready (e.g. a placeholder like `URI`).
+    taken as already shell-ready (e.g. a placeholder like `URI`). `portal` None: a command that
+    acts on every registration of the tenant (`secrets prune`), so only where it lives is named.
     """
-    parts = ["ssoctl", *verb.split(), "--portal", shlex.quote(portal)]
-    if name and slug(name) != slug(portal):
+    parts = ["ssoctl", *verb.split()]
+    if portal is not None:
+        parts += ["--portal", shlex.quote(portal)]
+    if name and portal is not None and slug(name) != slug(portal):
         parts += ["--name", shlex.quote(name)]
     parts += extra
     if store and store != DEFAULT_STORE and verb in STORE_VERBS:

@@ -35,10 +35,16 @@ from .confirm import confirm_change
 from .hints import command_for
 from .session import graph_session
 
-NO_TOKEN_HINT = (
-    'pipe it in: printf %s "$FD_TOKEN" | ssoctl azure provision --portal federated-directory --token-stdin '
-    "(never as an argument: it would be in your shell history and the process list)"
-)
+
+def no_token_hint(sandbox: bool, tenant: str | None) -> str:
+    """How to hand the token over, as a command that acts on the same tenant when pasted."""
+    command = command_for(
+        "azure provision", fd.NAME, name=None, sandbox=sandbox, tenant=tenant, extra=["--token-stdin"]
+    )
+    return (
+        f'pipe it in: printf %s "$FD_TOKEN" | {command} '
+        "(never as an argument: it would be in your shell history and the process list)"
+    )
 
 
 @dataclass(frozen=True)
@@ -120,16 +126,17 @@ def _given_token(opts: ProvisionOptions, deps: Deps) -> Secret | None:
         source, text = opts.token_env, deps.env.get(opts.token_env, "").strip()
     else:
         return None
+    hint = no_token_hint(opts.sandbox, opts.tenant)
     if not text:
-        raise UsageError(f"{source}: the Federated Directory token is empty or unset", hint=NO_TOKEN_HINT)
+        raise UsageError(f"{source}: the Federated Directory token is empty or unset", hint=hint)
     if any(c.isspace() for c in text):
-        raise UsageError(
-            f"{source} holds more than one word; a directory key access token is one", hint=NO_TOKEN_HINT
-        )
+        raise UsageError(f"{source} holds more than one word; a directory key access token is one", hint=hint)
     return Secret(text)
 
 
-def _token(given: Secret | None, store: Store, ref: CredentialRef, deps: Deps) -> tuple[Secret, bool]:
+def _token(
+    given: Secret | None, store: Store, ref: CredentialRef, deps: Deps, *, hint: str
+) -> tuple[Secret, bool]:
     """The token and whether it came from the store: stdin first, then the store, then a hidden prompt."""
     if given is not None:
         return given, False
@@ -140,7 +147,7 @@ def _token(given: Secret | None, store: Store, ref: CredentialRef, deps: Deps) -
         typed = deps.ask_hidden("Federated Directory directory key access token (not shown): ").strip()
         if typed:
             return Secret(typed), False
-    raise UsageError("no Federated Directory access token given, and none is stored", hint=NO_TOKEN_HINT)
+    raise UsageError("no Federated Directory access token given, and none is stored", hint=hint)
 
 
 def compare_mappings(pairs: list[tuple[str, str]]) -> list[MappingRow]:
@@ -219,7 +226,7 @@ def run_provision(
         if notice:
             ui.notice(notice)
         ref = token_ref(tenant_id)
-        token, from_store = _token(given, store, ref, deps)
+        token, from_store = _token(given, store, ref, deps, hint=no_token_hint(opts.sandbox, opts.tenant))
         fd.check_token(base_url, token)  # a refused token stops here: nothing has changed
         state.preflight()
         store.preflight(ref)

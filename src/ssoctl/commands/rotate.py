@@ -41,6 +41,7 @@ from ssoctl.stores.base import Store
 from ssoctl.stores.portal_api import ProviderOptions
 
 from .confirm import confirm_change
+from .hints import command_for
 from .lifecycle import Target, check_token, find_target, open_location
 from .register import close_store
 from .reminders import due as due_reminders_now
@@ -150,6 +151,17 @@ def _check_options(opts: RotateOptions) -> None:
         )
 
 
+def prune_command(target: Target) -> str:
+    """The `secrets prune` that acts on this registration's tenant (`--sandbox` / `--tenant` kept)."""
+    return command_for(
+        "secrets prune",
+        None,
+        name=None,
+        sandbox=target.sandbox,
+        tenant=target.record.tenant_id if target.tenant_named else None,
+    )
+
+
 def rotation_step(
     unique_name: str,
     previous: PasswordInfo | None,
@@ -160,10 +172,12 @@ def rotation_step(
     secret_days: int,
     overlap_days: int,
     tag: str,
+    prune: str = "ssoctl secrets prune",
 ) -> tuple[Step, datetime]:
     """The plan of a rotation (pure): the new secret, and what becomes of the previous one.
 
-    Returns the step and the date after which the previous secret may go.
+    Returns the step and the date after which the previous secret may go. `prune`: the exact
+    `secrets prune` for this registration's tenant, named in the plan.
     """
     end = secret_end(now, secret_days)
     name = f"{SECRET_NAME_PREFIX} {fmt_day(now)} {tag}"
@@ -203,7 +217,7 @@ def rotation_step(
                     "passwordCredentials",
                     f"client secret {previous.key_id} (the previous one) stays until {fmt_day(until)} "
                     f"({overlap_days}-day overlap) so the portal keeps working until the new one is pasted; "
-                    "`ssoctl secrets prune` removes it after that",
+                    f"`{prune}` removes it after that",
                 )
             )
     if held is not None and held.store not in (store, "none"):
@@ -273,6 +287,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
             secret_days=opts.secret_days,
             overlap_days=opts.overlap_days,
             tag=random_tokens.token_hex(3),
+            prune=prune_command(target),
         )
         outcome = RotateOutcome(target, list(step.changes), previous=previous, remove_after=until)
         where = f"tenant {record.tenant_id}" + (" (sandbox)" if session.sandbox else "")
@@ -464,7 +479,7 @@ def _retire(
                 outcome.previous_removed = True
             except GraphError as exc:
                 outcome.warnings.append(
-                    f"could not remove the previous client secret {previous.key_id}: {exc}; `ssoctl secrets prune` will"
+                    f"could not remove the previous client secret {previous.key_id}: {exc}; `{prune_command(outcome.target)}` will"
                 )
             if outcome.previous_removed:
                 state.put(
@@ -511,7 +526,7 @@ def _finish(outcome: RotateOutcome, deps: Deps, state: StateFile) -> None:
         assert outcome.remove_after is not None
         steps = [
             f"{paste} by {fmt_day(outcome.remove_after)}: `{reveal}` prints it. Until then the previous secret "
-            f"{previous.key_id} keeps working; after that date `ssoctl secrets prune` removes it."
+            f"{previous.key_id} keeps working; after that date `{prune_command(target)}` removes it."
         ]
     steps.append(
         f"Then check from Entra's side: `{verify}`, and use the {title}'s own test or verify button."

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ssoctl.commands.apply import ApplyRun, Item, ProvisionItem
+from ssoctl.commands.hints import command_for
 from ssoctl.portals import federated_directory as fd
 from ssoctl.views.console import Consoles
 from ssoctl.views.human import HumanRegisterUI
@@ -205,10 +206,9 @@ def render_apply(run: ApplyRun, consoles: Consoles) -> None:
         out.print(f"\n[bold red]Apply finished with failures:[/] {summary} Running it again is safe.")
     else:
         out.print(f"\n[bold green]Apply complete![/] {summary}")
-    out.print(
-        "Each portal's remaining steps: `ssoctl azure register --portal P [--name N] --plan`, "
-        "or this run with -o json (nextSteps)."
-    )
+    sandbox = any(item.prepared.sandbox for item in run.items if item.prepared is not None)
+    register = command_for("azure register", "P", name=None, sandbox=sandbox, extra=["[--name N]", "--plan"])
+    out.print(f"Each portal's remaining steps: `{escape(register)}`, or this run with -o json (nextSteps).")
 
 
 def _provision_row(pitem: ProvisionItem, plan_only: bool, *, many_tenants: bool) -> tuple[str, ...]:

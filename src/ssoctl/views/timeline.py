@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ssoctl.commands.hints import command_for
 from ssoctl.commands.secrets_status import StatusReport
 from ssoctl.credential_health import CredentialHealth
 from ssoctl.views.console import Consoles
@@ -114,7 +115,14 @@ def _footer(report: StatusReport, consoles: Consoles) -> None:
             "in the tenant, so sign-in through it fails"
         )
     if orphans:
+        prune = command_for(
+            "secrets prune",
+            None,
+            name=None,
+            sandbox=report.sandbox,
+            tenant=None if report.sandbox else report.tenant_id,  # read later: name the tenant
+        )
         out.print(
             f"\n{len(orphans)} orphan(s): made by ssoctl, held by no store; "
-            "`ssoctl secrets prune` removes them after showing the plan."
+            f"`{escape(prune)}` removes them after showing the plan."
         )
