@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
+import stat
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from ssoctl.stores.env_file import parse
 from tests.e2e.conftest import Cli, Tenant
@@ -134,7 +140,7 @@ def test_one_failure_does_not_stop_the_others(cli: Cli, tenant: Tenant, tmp_path
         [[registration]]
         portal = "emnify"
         name = "No Folder"
-        store = "env-file:missing/creds.env"
+        store = "env-file:a-file/creds.env"
 
         [[registration]]
         portal = "emnify"
@@ -146,6 +152,7 @@ def test_one_failure_does_not_stop_the_others(cli: Cli, tenant: Tenant, tmp_path
         name = "Last"
         """,
     )
+    (tmp_path / "a-file").write_text("")  # a missing folder is made; one under a file cannot be
     # the tenant's app-management policy refuses secrets over a year: only "Too Long" asks for one
     env = {"SSOCTL_SANDBOX_FAULTS": f"{cli.faults},max-password-days=365"}
     plan = cli("apply", "-f", str(path), "--sandbox", "--plan", env=env)
@@ -157,7 +164,7 @@ def test_one_failure_does_not_stop_the_others(cli: Cli, tenant: Tenant, tmp_path
     statuses = {r["name"]: r["status"] for r in doc["registrations"]}
     assert statuses == {"First": "ok", "No Folder": "failed", "Too Long": "failed", "Last": "ok"}
     errors = {r["name"]: r["error"] for r in doc["registrations"] if "error" in r}
-    assert "folder of the env file does not exist" in errors["No Folder"]["message"]
+    assert "a-file is a file" in errors["No Folder"]["message"]
     assert errors["Too Long"]["code"] == "CredentialInvalidLifetimeAsPerAppPolicy"
     names = {a["uniqueName"] for a in tenant.apps()}
     assert {"ssoctl-emnify-first", "ssoctl-emnify-last"} <= names
@@ -209,3 +216,45 @@ def test_the_human_summary_names_every_registration(cli: Cli, tmp_path: Path) ->
         assert name in run.stdout
     assert "Apply complete! 3 applied, 0 unchanged, 0 failed." in run.stdout
     assert "[3/3]" in run.stderr
+
+
+def test_the_documented_try_out_works_from_a_fresh_clone(
+    cli: Cli, tenant: Tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/apply.md: `ssoctl apply -f docs/examples/apply.toml --sandbox --plan`, run from the
+    root of a clone, where the example's `secrets/` folder does not exist yet."""
+    repo = Path(__file__).resolve().parents[2]
+    (documented,) = re.findall(
+        r"^(ssoctl apply -f docs/examples/apply\.toml [^#\n]*?)\s*#",
+        (repo / "docs/apply.md").read_text(),
+        re.M,
+    )
+    clone = tmp_path / "clone"
+    (clone / "docs/examples").mkdir(parents=True)
+    shutil.copy(repo / "docs/examples/apply.toml", clone / "docs/examples/apply.toml")
+    monkeypatch.chdir(clone)
+    argv = shlex.split(documented)[1:]
+    plan = cli(*argv)
+    assert plan.exit_code == 8, plan.stdout + plan.stderr  # changes pending, none refused
+    assert "0 cannot be read" in plan.stdout and plan.mutating == []
+    assert not (clone / "docs/examples/secrets").exists()  # --plan changes nothing, not even a folder
+    made = cli(*[a for a in argv if a != "--plan"], "--yes")
+    assert made.exit_code == 0, made.stdout + made.stderr
+    secrets = clone / "docs/examples/secrets"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in secrets.iterdir()} == {
+        "sso.env": 0o600,
+        "pingone-eu.env": 0o600,
+    }
+    assert len(tenant.apps()) == 3
+    # the remaining-steps hint acts on the sandbox too
+    (hint,) = re.findall(r"`(ssoctl azure register [^`]+)`", made.stdout)
+    assert hint == "ssoctl azure register --portal P [--name N] --plan --sandbox"
+
+
+def test_an_env_file_folder_only_remembered_is_not_made(cli: Cli, tenant: Tenant, tmp_path: Path) -> None:
+    """Only a folder the apply file names is made; `azure register --store` still refuses a missing one."""
+    missing = tmp_path / "gone" / "x.env"
+    run = cli("azure", "register", "--portal", "emnify", "--store", f"env-file:{missing}", "--yes")
+    assert run.exit_code == 2 and "does not exist" in run.stderr
+    assert not missing.parent.exists() and tenant.apps() == []

@@ -35,7 +35,7 @@ from ssoctl.portals import Portal
 from ssoctl.preflight import Need, assess, needs_of, preflight
 from ssoctl.spec import AppSpec
 from ssoctl.state import StateFile, exclusive_run
-from ssoctl.stores import StoreSpec
+from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
 
 from .confirm import confirm_change
@@ -227,6 +227,21 @@ class _SerialStore:
             self._inner.delete(ref)
 
 
+def making_folders(opener: StoreOpener, named: set[Path | None]) -> StoreOpener:
+    """An opener that makes the missing folder of an env file the apply file names (0700): the
+    file describes where secrets go, so `store = "env-file:secrets/sso.env"` works from a fresh
+    checkout. Env files only remembered from earlier runs are still refused when their folder is gone."""
+
+    def open_making(
+        spec: StoreSpec, *, home: Path, sandbox: bool, env: Mapping[str, str]
+    ) -> tuple[Store | None, str | None]:
+        if spec.kind == "env-file" and spec.path in named:
+            spec = dataclasses.replace(spec, make_folder=True)
+        return opener(spec, home=home, sandbox=sandbox, env=env)
+
+    return open_making
+
+
 def serialized(opener: StoreOpener) -> StoreOpener:
     """An opener whose stores take turns per location (see `_SerialStore`)."""
     locks: dict[str, threading.Lock] = {}
@@ -376,7 +391,9 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
     if not entries:
         return run  # an empty shard: a matrix wider than the file
     # One opener whose stores take turns per location: registrations may share an env file.
-    deps = dataclasses.replace(deps, open_store=serialized(deps.open_store))
+    stores = [e.options.store for e in entries]
+    named = {parse_store(s).path for s in stores if s and s.startswith("env-file:")}
+    deps = dataclasses.replace(deps, open_store=serialized(making_folders(deps.open_store, named)))
     state = StateFile(deps.home, sleep=deps.sleep)
     seen: set[str] = set()
     lock = threading.Lock()

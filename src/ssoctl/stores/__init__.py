@@ -43,6 +43,8 @@ class StoreSpec:
     path: Path | None = None
     place: str = ""  # pingone: the environment ID; okta: the org URL (from a recorded location)
     provider: ProviderOptions | None = field(default=None, compare=False)  # the portal-store flags
+    # env-file named in an apply file: its missing folder is made (0700) rather than refused
+    make_folder: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"env-file:{self.path}" if self.kind == "env-file" else self.kind
@@ -93,7 +95,7 @@ def open_store(
         return _open_portal_store(spec, home=home, sandbox=sandbox, env=env)
     if spec.kind == "env-file":
         assert spec.path is not None
-        return EnvFileStore(spec.path), None
+        return EnvFileStore(spec.path, make_folder=spec.make_folder), None
     store = KeyringStore()
     if not sandbox:
         return store, None

@@ -122,11 +122,23 @@ def rewrite(text: str, updates: dict[str, str | None]) -> str:
     return "".join(out)
 
 
-class EnvFileStore:
-    """Credentials as three dotenv keys in one file, mode 0600."""
+def _existing_ancestor(folder: Path) -> Path:
+    """The nearest folder above `folder` that exists (where `mkdir -p` would start)."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
-    def __init__(self, path: Path) -> None:
+
+class EnvFileStore:
+    """Credentials as three dotenv keys in one file, mode 0600.
+
+    `make_folder`: a missing folder is created (0700) on the first write instead of refused; for
+    files named in an apply file, which describes the end state (`store = "env-file:secrets/sso.env"`).
+    """
+
+    def __init__(self, path: Path, *, make_folder: bool = False) -> None:
         self.path = path
+        self.make_folder = make_folder
 
     @property
     def location(self) -> str:
@@ -141,6 +153,13 @@ class EnvFileStore:
     def preflight(self, ref: CredentialRef) -> None:
         path = self._target()
         folder = path.parent
+        if not folder.is_dir() and self.make_folder:
+            folder = _existing_ancestor(folder)  # the probe below proves the folder can be made
+            if not folder.is_dir():
+                raise UsageError(
+                    f"cannot make the folder of the env file: {folder} is a file",
+                    hint="choose another env-file:PATH",
+                )
         if not folder.is_dir():
             raise UsageError(
                 f"the folder of the env file does not exist: {folder}",
@@ -193,6 +212,8 @@ class EnvFileStore:
     def _write(self, text: str) -> None:
         """Replace the file atomically with `text`: mode 0600 (never wider than it was), same owner."""
         try:
+            if self.make_folder:
+                self._target().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_private(self._target(), text.encode("utf-8"), keep_owner=True)
         except OSError as exc:
             raise StoreError(
