@@ -360,3 +360,18 @@ def test_apply_file_entry_plans_then_provisions_under_applys_lock(
     again = cli("apply", "-f", str(path), "--sandbox", "--yes", env=env)
     assert again.exit_code == 0, again.stdout + again.stderr
     assert again.mutating == [] and "0 applied, 2 unchanged, 0 failed" in again.stdout
+
+
+def test_sandbox_reset_without_an_os_keyring_does_not_warn(
+    cli: Cli, directory: FakeFederatedDirectory, no_keyring: None, home: Path
+) -> None:
+    """The token went to the sandbox's credentials.env (no OS keyring): reset deletes it with the
+    folder, so there is nothing to warn about."""
+    assert provision(cli, directory, directory.issue_key()).exit_code == 0
+    credentials = home / "sandbox" / "credentials.env"
+    assert credentials.exists()
+    reset = cli("sandbox", "reset", "--yes")
+    assert reset.exit_code == 0, reset.stderr
+    assert "could not delete" not in reset.stderr and "keyring" not in reset.stderr, reset.stderr
+    assert not credentials.exists()
+    assert FD not in (home / "state.json").read_text()

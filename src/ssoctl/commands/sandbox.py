@@ -52,8 +52,10 @@ def _forget(deps: Deps, state: StateFile, reg: Registration, folder: Path, resul
     location = held.store if held else (reg.provisioning or {}).get("store")
     if location and location != "none" and not location.startswith(f"env-file:{folder}"):
         try:
-            store, _ = deps.open_store(parse_store(location), home=deps.home, sandbox=False, env=deps.env)
-            if store is not None:
+            # Opened as the sandbox run opened it: "keyring" without an OS keyring is the sandbox's
+            # own credentials file, which goes with the folder (nothing to delete, nothing to warn).
+            store, _ = deps.open_store(parse_store(location), home=deps.home, sandbox=True, env=deps.env)
+            if store is not None and not store.location.startswith(f"env-file:{folder}"):
                 store.delete(CredentialRef(reg.tenant_id, reg.unique_name, env_prefix(reg.display_name)))
         except StoreError as exc:
             result.warnings.append(
