@@ -485,3 +485,26 @@ def test_reveal_checks_its_tenant_flag(cli: Cli) -> None:
         "secrets", "reveal", "--portal", "emnify", env={"AZURE_TENANT_ID": "contoso.onmicrosoft.com"}
     )
     assert domain_env.exit_code == 0 and domain_env.stdout.strip()
+
+
+def test_interrupted_json_run_prints_one_error_document(home: Path, tenant: Tenant) -> None:
+    """Ctrl-C (SIGINT) during a `-o json` run: exit 130 and one `{"error": {"code": "interrupted"}}`
+    document on stdout, so a script reading it is not left with nothing."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from ssoctl.cli import app
+    from ssoctl.deps import Deps
+
+    def interrupting_sleep(seconds: float) -> None:  # Ctrl-C while waiting out a throttle
+        raise KeyboardInterrupt
+
+    env = {**os.environ, "SSOCTL_SANDBOX_FAULTS": "throttle=3"}
+    deps = Deps(env=env, sleep=interrupting_sleep, stdin_is_terminal=lambda: False)
+    result = CliRunner().invoke(
+        app, ["azure", "register", "--portal", "emnify", "--sandbox", "--yes", "-o", "json"], obj=deps
+    )
+    assert result.exit_code == 130, result.output
+    doc = json.loads(result.stdout)
+    assert doc["error"]["code"] == "interrupted" and doc["error"]["message"]

@@ -58,6 +58,15 @@ def run_guarded(output: OutputFormat, body: Callable[[], int], *, reminders: boo
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
+        if output is OutputFormat.json:  # a script reading stdout still gets one document
+            from ssoctl.views.json_view import dump, error_document
+
+            stopped = SsoctlError(
+                "interrupted (Ctrl-C or SIGINT) before the command finished",
+                hint="run the same command again: it changes only what is still missing",
+                code="interrupted",
+            )
+            dump(error_document(stopped))
         raise typer.Exit(130) from None
     except (EOFError, typer.Abort):  # Ctrl-D (or Ctrl-C in a Typer prompt) at a confirmation
         _print_error(DeclinedError("cancelled: nothing was changed"), output)
