@@ -11,8 +11,6 @@ The plan is shown first; a second run finds nothing and makes no change.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,7 +22,7 @@ from ssoctl.resources.base import PASSWORD, Action, Change
 from ssoctl.resources.password import SECRET_NAME_PREFIX, fmt_day
 from ssoctl.state import Registration, StateFile, exclusive_run
 
-from .rotate import LifecycleUI, confirm
+from .rotate import LifecycleUI, confirm, forget_secret
 from .session import graph_session
 
 
@@ -113,21 +111,6 @@ def run_prune(
                     "keyId": removal.key_id,
                 }
             )
-            state.update(removal.record.tenant_id, removal.record.unique_name, _forgetting(removal.key_id))
+            state.update(removal.record.tenant_id, removal.record.unique_name, forget_secret(removal.key_id))
         outcome.applied = True
         return outcome
-
-
-def _forgetting(key_id: str) -> Callable[[Registration | None], Registration | None]:
-    """A state.json change: the removed secret leaves the record's replaced list and dates."""
-
-    def change(record: Registration | None) -> Registration | None:
-        if record is None:
-            return None
-        return dataclasses.replace(
-            record,
-            replaced=tuple(k for k in record.replaced if k != key_id),
-            overlap_until={k: v for k, v in record.overlap_until.items() if k != key_id},
-        )
-
-    return change

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import secrets as random_tokens
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, Protocol
@@ -26,7 +27,7 @@ from ssoctl.apply import hold_ctrl_c
 from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.deps import Deps
 from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
-from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime
+from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime, parse_graph_datetime
 from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
 from ssoctl.portals import find_portal
 from ssoctl.preflight import Need, preflight
@@ -92,6 +93,7 @@ class RotateOutcome:
     target: Target
     changes: list[Change]
     previous: PasswordInfo | None = None
+    overdue: tuple[PasswordInfo, ...] = ()  # earlier replaced secrets whose overlap is over
     applied: bool = False
     issued: IssuedSecret | None = None
     stored_in: str | None = None
@@ -173,8 +175,10 @@ def rotation_step(
     overlap_days: int,
     tag: str,
     prune: str = "ssoctl secrets prune",
+    overdue: tuple[PasswordInfo, ...] = (),
 ) -> tuple[Step, datetime]:
-    """The plan of a rotation (pure): the new secret, and what becomes of the previous one.
+    """The plan of a rotation (pure): the new secret, what becomes of the previous one, and the
+    earlier replaced secrets whose overlap is over (`overdue`), which go with it.
 
     Returns the step and the date after which the previous secret may go. `prune`: the exact
     `secrets prune` for this registration's tenant, named in the plan.
@@ -220,6 +224,16 @@ def rotation_step(
                     f"`{prune}` removes it after that",
                 )
             )
+    for stale in overdue:
+        changes.append(
+            Change(
+                PASSWORD,
+                Action.DELETE,
+                "passwordCredentials",
+                f"client secret {stale.key_id} (replaced earlier, its overlap is over), once the new one works",
+                before=stale.key_id,
+            )
+        )
     if held is not None and held.store not in (store, "none"):
         changes.append(
             Change(
@@ -278,6 +292,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
         current = AppState.from_json(raw)
         now = deps.clock()
         previous = current.password(record.secret.key_id) if record.secret else None
+        overdue = overdue_secrets(record, current, now, previous)
         step, until = rotation_step(
             record.unique_name,
             previous,
@@ -288,8 +303,11 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
             overlap_days=opts.overlap_days,
             tag=random_tokens.token_hex(3),
             prune=prune_command(target),
+            overdue=overdue,
         )
-        outcome = RotateOutcome(target, list(step.changes), previous=previous, remove_after=until)
+        outcome = RotateOutcome(
+            target, list(step.changes), previous=previous, overdue=overdue, remove_after=until
+        )
         where = f"tenant {record.tenant_id}" + (" (sandbox)" if session.sandbox else "")
         ui.show_plan(
             f"Rotate the client secret of {record.display_name} ({record.unique_name}) in {where}:",
@@ -299,6 +317,23 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
         confirm(opts.yes, deps, ui, "Rotate the secret?")
         _rotate(outcome, step, deps, session, state, store, current)
         return outcome
+
+
+def overdue_secrets(
+    record: Registration, current: AppState, now: datetime, previous: PasswordInfo | None
+) -> tuple[PasswordInfo, ...]:
+    """Replaced secrets still on the app whose overlap date has passed: what `secrets prune`
+    would remove. A rotate removes them too, so a previous secret whose removal failed once
+    (a 5xx, a dropped connection) does not outlive the next `--overlap-days 0` rotation."""
+    found = []
+    for key_id in record.replaced:
+        cred = current.password(key_id)
+        until = record.overlap_until.get(key_id)
+        if cred is None or until is None or (previous is not None and key_id == previous.key_id):
+            continue
+        if parse_graph_datetime(until) <= now:
+            found.append(cred)
+    return tuple(found)
 
 
 def _load_quietly(store: Store, ref: CredentialRef) -> Credentials | None:
@@ -491,6 +526,15 @@ def _retire(
                         },
                     )
                 )
+        for stale in outcome.overdue:
+            try:
+                session.graph.remove_password(current.object_id, stale.key_id)
+            except GraphError as exc:
+                outcome.warnings.append(
+                    f"could not remove the replaced client secret {stale.key_id}: {exc}; `ssoctl secrets prune` will"
+                )
+                continue
+            state.update(record.tenant_id, record.unique_name, forget_secret(stale.key_id))
     held = record.secret
     if held is not None and held.store not in (outcome.stored_in, "none"):
         try:
@@ -501,6 +545,21 @@ def _retire(
             outcome.warnings.append(f"could not delete the previous secret from {held.store}: {exc.message}")
     if ctrl_c.pressed:
         raise KeyboardInterrupt
+
+
+def forget_secret(key_id: str) -> Callable[[Registration | None], Registration | None]:
+    """A state.json change: a removed secret leaves the record's replaced list and dates."""
+
+    def change(record: Registration | None) -> Registration | None:
+        if record is None:
+            return None
+        return dataclasses.replace(
+            record,
+            replaced=tuple(k for k in record.replaced if k != key_id),
+            overlap_until={k: v for k, v in record.overlap_until.items() if k != key_id},
+        )
+
+    return change
 
 
 def _finish(outcome: RotateOutcome, deps: Deps, state: StateFile) -> None:
