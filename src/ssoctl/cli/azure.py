@@ -126,15 +126,7 @@ def register(
             show_default=False,
         ),
     ] = None,
-    okta_org: Annotated[
-        str | None,
-        typer.Option(
-            "--okta-org",
-            metavar="URL",
-            help="Your Okta org's base URL, e.g. https://acme.okta.com (portal okta).",
-            show_default=False,
-        ),
-    ] = None,
+    okta_org: opt.OktaOrg = None,
     pingone_env: opt.PingOneEnv = None,
     pingone_region: opt.PingOneRegion = None,
     pingone_api_url: opt.PingOneApiUrl = None,

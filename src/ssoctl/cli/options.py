@@ -139,6 +139,15 @@ Name = Annotated[
     ),
 ]
 
+OktaOrg = Annotated[
+    str | None,
+    typer.Option(
+        "--okta-org",
+        metavar="URL",
+        help="Your Okta org's base URL, e.g. https://acme.okta.com (portal okta, --store okta).",
+        show_default=False,
+    ),
+]
 PingOneEnv = Annotated[
     str | None,
     typer.Option(

@@ -183,12 +183,7 @@ def rotate(
     pingone_region: opt.PingOneRegion = None,
     pingone_api_url: opt.PingOneApiUrl = None,
     pingone_auth_url: opt.PingOneAuthUrl = None,
-    okta_org: Annotated[
-        str | None,
-        typer.Option(
-            "--okta-org", metavar="URL", help="Your Okta org's base URL (--store okta).", show_default=False
-        ),
-    ] = None,
+    okta_org: opt.OktaOrg = None,
     overlap_days: Annotated[
         int,
         typer.Option(
