@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from ssoctl.apply import apply_plan
 from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret, Secret
 from ssoctl.errors import GraphError, StoreError
+from ssoctl.graph.lag import Expected
 from ssoctl.graph.mapping import AppState
 from ssoctl.graph.retry import GraphOutcomeUnknown
 from ssoctl.plan import SecretStatus, diff
@@ -38,7 +40,7 @@ class FakeGraph:
     def tenant_id(self) -> str:
         return "tenant-1"
 
-    def get_application(self, unique_name: str) -> dict[str, Any] | None:
+    def get_application(self, unique_name: str, expect: Expected | None = None) -> dict[str, Any] | None:
         return self.apps.get(unique_name)
 
     def upsert_application(self, unique_name: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -61,7 +63,7 @@ class FakeGraph:
             raise GraphOutcomeUnknown("the service did not answer", status=503)
         return IssuedSecret(key_id, display_name, end, "abc", Secret("abc" + "x" * 37))
 
-    def remove_password(self, object_id: str, key_id: str) -> None:
+    def remove_password(self, object_id: str, key_id: str, *, fresh: bool = False) -> None:
         creds = self._by_id(object_id)["passwordCredentials"]
         creds[:] = [c for c in creds if c["keyId"] != key_id]
 
@@ -164,7 +166,7 @@ class ConsentGraph(FakeGraph):
         self.events.append("passwordCredential")
         return super().add_password(object_id, display_name, end)
 
-    def list_service_principals(self, app_ids: list[str]) -> list[dict[str, Any]]:
+    def list_service_principals(self, app_ids: list[str], expect: Sequence[str] = ()) -> list[dict[str, Any]]:
         return [sp for a, sp in self.sps.items() if a in app_ids]
 
     def upsert_service_principal(self, app_id: str, body: dict[str, Any]) -> dict[str, Any] | None:

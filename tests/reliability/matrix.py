@@ -22,7 +22,8 @@ MODE_MEANING = {
     "500-after": "acted on (committed), answered 500",
     "503-after": "acted on (committed), answered 503",
     "reset-after": "acted on (committed), connection dropped before the answer",
-    "lag": "every new application and service principal invisible to the next 3 requests that address it",
+    "lag": "every new application, client secret and service principal invisible to the next 3 requests "
+    "that would show it (404 by id or uniqueName, left out of lists and of passwordCredentials)",
     "throttle": "every 2nd request 429 with Retry-After",
 }
 

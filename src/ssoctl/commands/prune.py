@@ -18,6 +18,7 @@ from ssoctl.deps import Deps
 from ssoctl.errors import GraphError
 from ssoctl.graph.mapping import AppState, PasswordInfo, parse_graph_datetime
 from ssoctl.preflight import Need, preflight
+from ssoctl.resources.application import expectation
 from ssoctl.resources.base import PASSWORD, Action, Change
 from ssoctl.resources.password import SECRET_NAME_PREFIX, fmt_day
 from ssoctl.state import Registration, StateFile, exclusive_run
@@ -87,7 +88,7 @@ def run_prune(
         now = deps.clock()
         removals: list[Removal] = []
         for record in (r for r in state.all() if r.tenant_id.lower() == tenant_id.lower()):
-            raw = session.graph.get_application(record.unique_name)
+            raw = session.graph.get_application(record.unique_name, expectation(record))
             if raw is not None:
                 removals += plan_removals(record, AppState.from_json(raw), now)
         outcome.changes = [r.change for r in removals]

@@ -215,9 +215,9 @@ def _read_and_plan(
 ) -> tuple[Plan, HeldSecret | None]:
     """The tenant (one read per resource kind), ssoctl's record and the store → the plan (pure),
     and the secret of an interrupted run it adopted (see `_adopt_pending`), if any."""
-    tenant = read_current(graph, spec)
-    current = tenant.app
     record = state.get(ref.tenant_id, spec.unique_name)
+    tenant = read_current(graph, spec, record)
+    current = tenant.app
     held = record.secret if record else None
     same_app = bool(record and current and record.app_id == current.app_id)
     replaced = record.replaced if record and same_app else ()

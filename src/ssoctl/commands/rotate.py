@@ -31,7 +31,7 @@ from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime, parse_g
 from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
 from ssoctl.portals import find_portal
 from ssoctl.preflight import Need, preflight
-from ssoctl.resources import password
+from ssoctl.resources import application, password
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
 from ssoctl.resources.current import TenantView
 from ssoctl.resources.password import SECRET_NAME_PREFIX, NewSecret, SecretPlan, fmt_day, secret_end
@@ -283,7 +283,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
             )
         state.preflight()
         store.preflight(target.ref)
-        raw = session.graph.get_application(record.unique_name)
+        raw = session.graph.get_application(record.unique_name, application.expectation(record))
         if raw is None:
             raise UsageError(
                 f"the app {record.unique_name} no longer exists in tenant {record.tenant_id}",

@@ -18,6 +18,7 @@ from ssoctl.credential_health import CredentialHealth, assess
 from ssoctl.deps import Deps
 from ssoctl.errors import EXIT_ATTENTION, EXIT_OK, UsageError
 from ssoctl.graph.api import CREDENTIAL_SELECT
+from ssoctl.graph.lag import Expected
 from ssoctl.state import Registration, StateFile
 
 from .hints import rotate_command
@@ -111,6 +112,14 @@ def check_options(opts: StatusOptions) -> None:
         check_webhook(opts.notify)
 
 
+def _expected(regs: list[Registration]) -> list[Expected]:
+    """What the registrations' records say ssoctl wrote: a secret just added is not called lost
+    while replication hides it from the list (graph.lag)."""
+    from ssoctl.resources.application import expectation
+
+    return [e for e in (expectation(r) for r in regs) if e is not None]
+
+
 def run_status(opts: StatusOptions, deps: Deps) -> StatusReport:
     check_options(opts)
     state = StateFile(deps.home)
@@ -120,9 +129,11 @@ def run_status(opts: StatusOptions, deps: Deps) -> StatusReport:
         # not a credential of an app registration.
         regs = [r for r in state.all() if r.tenant_id == tenant_id and not r.provisioning]
         if opts.all_apps:
-            apps = session.graph.list_applications(CREDENTIAL_SELECT)
+            apps = session.graph.list_applications(CREDENTIAL_SELECT, None, _expected(regs))
         elif regs:
-            apps = session.graph.list_applications(CREDENTIAL_SELECT, [r.app_id for r in regs])
+            apps = session.graph.list_applications(
+                CREDENTIAL_SELECT, [r.app_id for r in regs], _expected(regs)
+            )
         else:
             apps = []
         sandbox = session.sandbox

@@ -79,7 +79,7 @@ def read_registration_status(
             return result
         record = target.record
         result.name = record.display_name
-        app = application.read(session.graph, spec_for(profile, record, None))
+        app = application.read(session.graph, spec_for(profile, record, None), record)
         if app is None:
             result.problems.append(
                 f"the app registration {record.unique_name} no longer exists in tenant {tenant_id}"
@@ -88,7 +88,7 @@ def read_registration_status(
             return result
         result.app_id = app.app_id
         spec = spec_for(profile, record, app)
-        view = read_around(session.graph, spec, app)
+        view = read_around(session.graph, spec, app, record)
         held = record.secret
         creds, why_not = load_held(deps, target)
         in_store = held is not None and (
@@ -103,7 +103,8 @@ def read_registration_status(
             tag=random_tokens.token_hex(3),
         )
         result.changes = list(plan.changes)
-        credentials = session.graph.list_applications(CREDENTIAL_SELECT, [app.app_id])
+        expected = [e for e in [application.expectation(record)] if e is not None]
+        credentials = session.graph.list_applications(CREDENTIAL_SELECT, [app.app_id], expected)
     now = deps.clock()
     result.secrets = assess(credentials, [record], tenant_id=tenant_id, now=now, within=within)
     rotate = result.rotate = rotate_command(record, sandbox=result.sandbox, home=deps.home)

@@ -141,7 +141,7 @@ def run_unregister(
         tenant_id = session.tenant_id
         record = state.get(tenant_id, unique_name)
         display = record.display_name if record else (name or profile.name)
-        app = application.read(session.graph, spec_for(profile, record, None)) if record else None
+        app = application.read(session.graph, spec_for(profile, record, None), record) if record else None
         if record is None:
             raw = session.graph.get_application(unique_name)
             app = AppState.from_json(raw) if raw else None

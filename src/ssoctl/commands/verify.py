@@ -136,7 +136,7 @@ def token_check(deps: Deps, session: GraphSession, target: Target, app: AppState
 def plan_checks(target: Target, session: GraphSession, app: AppState, now: datetime) -> list[Check]:
     """Settings drift and consent, from the same plan `register` would make (reads only)."""
     spec = spec_for(target.portal, target.record, app)
-    view = read_around(session.graph, spec, app)
+    view = read_around(session.graph, spec, app, target.record)
     held = target.record.secret
     status = SecretStatus(held, True, target.record.replaced)
     plan = diff(
@@ -202,7 +202,7 @@ def run_verify(
     with graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:
         tenant_id = session.tenant_id
         target = find_target(state, profile, name, session)
-        raw = application.read(session.graph, spec_for(profile, target.record, None))
+        raw = application.read(session.graph, spec_for(profile, target.record, None), target.record)
         outcome = VerifyOutcome(target, tenant_id, raw.app_id if raw else target.record.app_id)
         if raw is None:
             outcome.checks.append(

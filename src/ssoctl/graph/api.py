@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ssoctl.credentials import IssuedSecret
+from ssoctl.graph.lag import Expected
 
 JSON = dict[str, Any]
 
@@ -50,8 +51,11 @@ class GraphApi(Protocol):
         """The signed-in tenant: the token's `tid` claim, else `GET /organization?$select=id`."""
         ...
 
-    def get_application(self, unique_name: str) -> JSON | None:
-        """`GET /applications(uniqueName='…')?$select=APPLICATION_SELECT`; None when 404."""
+    def get_application(self, unique_name: str, expect: Expected | None = None) -> JSON | None:
+        """`GET /applications(uniqueName='…')?$select=APPLICATION_SELECT`; None when 404.
+
+        `expect`: what ssoctl wrote itself and a caught-up replica shows (graph.lag); read
+        again, with back-off, while the answer lacks it."""
         ...
 
     def upsert_application(self, unique_name: str, body: JSON) -> JSON | None:
@@ -70,14 +74,16 @@ class GraphApi(Protocol):
         """`POST /applications/{id}/addPassword`. Retried only where Graph did not act (429, 404)."""
         ...
 
-    def remove_password(self, object_id: str, key_id: str) -> None:
-        """`POST /applications/{id}/removePassword`; a keyId that is already gone is not an error."""
+    def remove_password(self, object_id: str, key_id: str, *, fresh: bool = False) -> None:
+        """`POST /applications/{id}/removePassword`; a keyId that is already gone is not an error.
+        `fresh`: added moments ago, so "not found" is replication lag until proven otherwise."""
         ...
 
-    def list_service_principals(self, app_ids: Sequence[str]) -> list[JSON]:
+    def list_service_principals(self, app_ids: Sequence[str], expect: Sequence[str] = ()) -> list[JSON]:
         """`GET /servicePrincipals?$filter=appId in (…)&$select=SERVICE_PRINCIPAL_SELECT`, all pages.
 
         One request finds both the app's own service principal and the APIs it needs consent for.
+        `expect`: appIds whose service principal ssoctl made (graph.lag): read again while missing.
         """
         ...
 
@@ -135,10 +141,12 @@ class GraphApi(Protocol):
         """`GET /policies/authorizationPolicy`; None if the identity may not read it."""
         ...
 
-    def list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None = None) -> list[JSON]:
+    def list_applications(
+        self, select: Sequence[str], app_ids: Sequence[str] | None = None, expect: Sequence[Expected] = ()
+    ) -> list[JSON]:
         """`GET /applications?$select=…`: those with these appIds (`$filter=appId in (…)`,
         FILTER_IN_MAX to a request), or with None every application of the tenant
-        (`$top=999`, every `@odata.nextLink`)."""
+        (`$top=999`, every `@odata.nextLink`). `expect`: as for `get_application`, per app."""
         ...
 
     def delete_application(self, object_id: str) -> None:

@@ -35,6 +35,7 @@ from ssoctl.credentials import IssuedSecret, Secret
 from ssoctl.errors import GraphError
 from ssoctl.graph.api import APPLICATION_SELECT, FILTER_IN_MAX, JSON
 from ssoctl.graph.errors import password_already_gone
+from ssoctl.graph.lag import Expected, all_shown
 from ssoctl.graph.mapping import graph_datetime, parse_graph_datetime
 from ssoctl.graph.retry import RESOURCE_NOT_FOUND, Failure, GraphOutcomeUnknown, RetryState, next_wait
 from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
@@ -47,14 +48,20 @@ class ApplicationCalls(GraphTransport):
     def _by_unique_name(self, unique_name: str) -> ApplicationsWithUniqueNameRequestBuilder:
         return self._client.applications_with_unique_name(odata_key(unique_name))
 
-    def get_application(self, unique_name: str) -> JSON | None:
+    def get_application(self, unique_name: str, expect: Expected | None = None) -> JSON | None:
         query = ApplicationsWithUniqueNameRequestBuilder.ApplicationsWithUniqueNameRequestBuilderGetQueryParameters(
             select=list(APPLICATION_SELECT)
         )
         call = Call(
             f"reading application {unique_name!r}", expect_body=True, accept=lambda f: f.status == 404
         )
-        return self._get_json(call, lambda: self._get_info(self._by_unique_name(unique_name), query))
+
+        def read() -> JSON | None:
+            return self._get_json(call, lambda: self._get_info(self._by_unique_name(unique_name), query))
+
+        if expect is None:
+            return read()
+        return self._settled(read, expect.shown_by)
 
     def upsert_application(self, unique_name: str, body: JSON) -> JSON | None:
         call = Call(f"creating or updating application {unique_name!r}", expect_body=True)
@@ -87,11 +94,15 @@ class ApplicationCalls(GraphTransport):
         )
         return _issued_secret(raw, display_name, end, what)
 
-    def remove_password(self, object_id: str, key_id: str) -> None:
+    def remove_password(self, object_id: str, key_id: str, *, fresh: bool = False) -> None:
         """removePassword. Graph's "No password credential found" may be replication lag (right
         after addPassword, the replica that answers may not have the secret yet), so ssoctl re-reads
         the application before believing it: while the secret is still listed, it waits and tries
-        again (replication back-off); once it is not listed, it is gone."""
+        again (replication back-off); once it is not listed, it is gone.
+
+        `fresh`: the secret was added moments ago (taking it back after a failed store or a failed
+        proof), so a read not listing it proves nothing either: removePassword is tried again
+        until it succeeds or the back-off's time is spent, and only then is "not found" believed."""
         what = f"removing client secret {key_id} from application {object_id}"
         gone: list[bool] = []
 
@@ -111,10 +122,15 @@ class ApplicationCalls(GraphTransport):
                     {"keyId": key_id},
                 ),
             )
-            if not (gone and gone[-1]) or not self._lists_password(object_id, key_id):
+            if not (gone and gone[-1]):
+                return
+            listed = self._lists_password(object_id, key_id)
+            if not listed and not fresh:
                 return
             lag = Failure(status=404, code=RESOURCE_NOT_FOUND, message="credential not replicated yet")
             wait = next_wait(lag, state, by_object_id=True, max_wait=self._max_wait)
+            if wait is None and not listed:
+                return  # not found, and not listed, for as long as replication takes: gone
             if wait is None:
                 raise GraphError(
                     f"{what}: Graph says the secret does not exist, but the application still lists it",
@@ -136,7 +152,22 @@ class ApplicationCalls(GraphTransport):
         listed = (doc or {}).get("passwordCredentials") or []
         return any(str(p.get("keyId", "")).lower() == key_id.lower() for p in listed if isinstance(p, dict))
 
-    def list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None = None) -> list[JSON]:
+    def list_applications(
+        self, select: Sequence[str], app_ids: Sequence[str] | None = None, expect: Sequence[Expected] = ()
+    ) -> list[JSON]:
+        found = self._list_applications(select, app_ids)
+        lacking = [e for e in expect if not all_shown([e], found)]
+        if not lacking:
+            return found
+        # Only the apps whose read lacked what ssoctl wrote are read again (by appId, not the
+        # whole tenant), until they show it (graph.lag); they replace what the list said.
+        ids = [e.app_id for e in lacking]
+        again = self._settled(lambda: self._list_applications(select, ids), partial(all_shown, lacking))
+        fresh = {str(a.get("appId") or "").lower(): a for a in again}
+        merged = [fresh.pop(str(a.get("appId") or "").lower(), a) for a in found]
+        return merged + list(fresh.values())
+
+    def _list_applications(self, select: Sequence[str], app_ids: Sequence[str] | None) -> list[JSON]:
         builder = self._client.applications
         params = ApplicationsRequestBuilder.ApplicationsRequestBuilderGetQueryParameters
         if app_ids is None:

@@ -30,21 +30,28 @@ with warnings.catch_warnings():
 
 from ssoctl.graph.api import API_SERVICE_PRINCIPAL_SELECT, JSON, SERVICE_PRINCIPAL_SELECT
 from ssoctl.graph.errors import HINT_403_CONSENT, HINT_403_READ_CONSENT
+from ssoctl.graph.lag import lists_all
 from ssoctl.graph.transport import Call, GraphTransport, odata_key, odata_string
 from ssoctl.ids import is_guid
 
 
 class ConsentCalls(GraphTransport):
-    def list_service_principals(self, app_ids: Sequence[str]) -> list[JSON]:
+    def list_service_principals(self, app_ids: Sequence[str], expect: Sequence[str] = ()) -> list[JSON]:
         if not app_ids:
             return []
         wanted = ",".join(odata_string(a) for a in app_ids)
         query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(
             filter=f"appId in ({wanted})", select=list(SERVICE_PRINCIPAL_SELECT)
         )
-        return self._list(
-            "reading service principals", lambda: self._get_info(self._client.service_principals, query)
-        )
+
+        def read() -> list[JSON]:
+            return self._list(
+                "reading service principals", lambda: self._get_info(self._client.service_principals, query)
+            )
+
+        if not expect:
+            return read()
+        return self._settled(read, lambda found: lists_all(expect, found))
 
     def find_api_service_principals(self, apis: Sequence[str]) -> list[JSON]:
         if not apis:
@@ -132,6 +139,7 @@ class ConsentCalls(GraphTransport):
             "reading application permission assignments",
             lambda: self._get_info(builder),
             hint_403=HINT_403_READ_CONSENT,
+            by_object_id=True,  # a service principal made moments ago may not have replicated
         )
 
     def assign_app_role(self, resource_id: str, body: JSON) -> JSON:

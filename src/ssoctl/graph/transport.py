@@ -50,7 +50,8 @@ from ssoctl.errors import GraphError, SsoctlError
 from ssoctl.graph.api import JSON
 from ssoctl.graph.auth import SIGN_IN_HINT, TokenCredentialLike
 from ssoctl.graph.errors import HINT_403, failure_from_api_error, graph_error, sign_in_failed
-from ssoctl.graph.retry import Failure, RetryState, next_wait
+from ssoctl.graph.lag import SETTLE_MAX_WAIT
+from ssoctl.graph.retry import RESOURCE_NOT_FOUND, Failure, RetryState, next_wait
 
 # Sending these twice leaves the tenant as sending them once: a lost answer may be retried.
 REPEATABLE_METHODS = (Method.GET, Method.PATCH)
@@ -262,6 +263,22 @@ class GraphTransport:
                 )
             self._sleep(wait)
 
+    def _settled(self, read: Callable[[], T], caught_up: Callable[[T], bool]) -> T:
+        """`read()` again, with the replication back-off, while its answer lacks what ssoctl
+        wrote itself (`caught_up` says False), for at most SETTLE_MAX_WAIT seconds of waiting;
+        then the last answer stands (graph.lag)."""
+        state = RetryState()
+        not_yet = Failure(status=404, code=RESOURCE_NOT_FOUND, message="not replicated yet")
+        budget = min(self._max_wait, SETTLE_MAX_WAIT)
+        while True:
+            value = read()
+            if caught_up(value):
+                return value
+            wait = next_wait(not_yet, state, by_object_id=True, max_wait=budget)
+            if wait is None:
+                return value
+            self._sleep(wait)
+
     def _json(self, raw: bytes | None, what: str) -> JSON:
         try:
             doc = json.loads(raw or b"")
@@ -291,14 +308,22 @@ class GraphTransport:
         return build
 
     def _list(
-        self, what: str, build: Callable[[], RequestInformation], *, limit: int = 50, hint_403: str = HINT_403
+        self,
+        what: str,
+        build: Callable[[], RequestInformation],
+        *,
+        limit: int = 50,
+        hint_403: str = HINT_403,
+        by_object_id: bool = False,
     ) -> list[JSON]:
         """A collection, following `@odata.nextLink` (at most `limit` pages: a bound, not a cap
-        anyone should reach with ssoctl's filters)."""
+        anyone should reach with ssoctl's filters). `by_object_id`: the path names an object by
+        id (`/servicePrincipals/{id}/appRoleAssignments`), so a 404 may be its replication lag."""
         items: list[JSON] = []
         page = build
+        call = Call(what, expect_body=True, hint_403=hint_403, by_object_id=by_object_id)
         for _ in range(limit):
-            doc = self._json(self._call(Call(what, expect_body=True, hint_403=hint_403), page), what)
+            doc = self._json(self._call(call, page), what)
             values = doc.get("value")
             if not isinstance(values, list):
                 raise GraphError(

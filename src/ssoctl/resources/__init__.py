@@ -31,6 +31,7 @@ from ssoctl.resources.base import (
 )
 from ssoctl.resources.current import TenantView
 from ssoctl.spec import AppSpec
+from ssoctl.state import Registration
 
 # How each kind's step is carried out.
 APPLY: dict[str, Callable[[Step, ApplyContext], None]] = {
@@ -43,22 +44,25 @@ APPLY: dict[str, Callable[[Step, ApplyContext], None]] = {
 }
 
 
-def read_current(graph: GraphApi, spec: AppSpec) -> TenantView:
+def read_current(graph: GraphApi, spec: AppSpec, record: Registration | None = None) -> TenantView:
     """Everything the plan compares, in as few requests as Graph allows.
 
     emnify: 1 (the application). With admin consent: + 1 for the app's and the APIs' service
     principals together, and, once the app's service principal exists, + 1 each for its grants
-    and its app role assignments.
+    and its app role assignments. With ssoctl's `record`, reads that lack what ssoctl wrote are
+    repeated while replication may be hiding it (graph.lag).
     """
-    return read_around(graph, spec, application.read(graph, spec))
+    return read_around(graph, spec, application.read(graph, spec, record), record)
 
 
-def read_around(graph: GraphApi, spec: AppSpec, app: AppState | None) -> TenantView:
+def read_around(
+    graph: GraphApi, spec: AppSpec, app: AppState | None, record: Registration | None = None
+) -> TenantView:
     """The rest of the tenant view for an application already read (consent, when the portal
     needs it): for commands that read the app first to learn how it was registered."""
     if not spec.admin_consent:
         return TenantView(app)
-    own, apis = service_principal.read(graph, spec, app)
+    own, apis = service_principal.read(graph, spec, app, record)
     return TenantView(
         app,
         service_principal=own,

@@ -10,14 +10,27 @@ from dataclasses import dataclass
 
 from ssoctl.errors import GraphError
 from ssoctl.graph.api import GraphApi
+from ssoctl.graph.lag import Expected
 from ssoctl.graph.mapping import AppState, application_body
 from ssoctl.portals.graph_permissions import describe
 from ssoctl.resources.base import APPLICATION, Action, ApplyContext, Change, Step
 from ssoctl.spec import AppSpec, OptionalClaim, Permission, PermissionName
+from ssoctl.state import Registration
 
 
-def read(graph: GraphApi, spec: AppSpec) -> AppState | None:
-    raw = graph.get_application(spec.unique_name)
+def expectation(record: Registration | None) -> Expected | None:
+    """What a caught-up read shows of the app ssoctl's record describes: the app, the secret a
+    store holds and the secrets an interrupted run may have added (graph.lag). None: no record,
+    nothing ssoctl wrote to wait for."""
+    if record is None or not record.app_id:
+        return None
+    held = (record.secret.key_id,) if record.secret else ()
+    return Expected(app_id=record.app_id, key_ids=held, secret_names=tuple(record.pending))
+
+
+def read(graph: GraphApi, spec: AppSpec, record: Registration | None = None) -> AppState | None:
+    """The app by uniqueName; with ssoctl's record, read past replication lag (graph.lag)."""
+    raw = graph.get_application(spec.unique_name, expectation(record))
     return AppState.from_json(raw) if raw else None
 
 
@@ -169,8 +182,9 @@ def apply(step: Step, ctx: ApplyContext) -> None:
         ctx.object_id, ctx.app_id = current.object_id, current.app_id
         return
     else:
-        # It appeared between our read and our write (another run?): the upsert updated it.
-        raw = graph.get_application(spec.unique_name)
+        # It appeared between our read and our write (another run?), or our read came from a
+        # replica that had not seen it yet: the upsert updated it, so it exists.
+        raw = graph.get_application(spec.unique_name, Expected())
         if raw is None:
             raise GraphError(
                 "the application vanished right after it was written",

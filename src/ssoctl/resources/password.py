@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ssoctl.credentials import Credentials, IssuedSecret
 from ssoctl.errors import GraphError, StoreError
+from ssoctl.graph.lag import Expected
 from ssoctl.graph.mapping import AppState, PasswordInfo
 from ssoctl.graph.retry import GraphOutcomeUnknown
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
@@ -201,12 +202,14 @@ def _add_password(ctx: ApplyContext, name: str, new: NewSecret, unique_name: str
     try:
         return graph.add_password(ctx.object_id, name, new.end)
     except GraphOutcomeUnknown as exc:  # the client decides when Graph may have acted
-        raw = graph.get_application(unique_name)
+        # A secret Graph made moments ago may not show in a read yet: wait for it a while
+        # (graph.lag) rather than conclude "none was created" and leave it unheld.
+        raw = graph.get_application(unique_name, Expected(app_id=ctx.app_id, secret_names=(name,)))
         leftovers = (
             [p.key_id for p in AppState.from_json(raw).passwords if p.display_name == name] if raw else []
         )
         for key_id in leftovers:
-            graph.remove_password(ctx.object_id, key_id)
+            graph.remove_password(ctx.object_id, key_id, fresh=True)
         raise GraphError(
             f"{exc.message}; adding the client secret may have half-happened, so ssoctl checked: "
             + (f"removed {len(leftovers)} unheld secret(s) again" if leftovers else "none was created"),
@@ -244,7 +247,7 @@ def _store_or_undo(ctx: ApplyContext, creds: Credentials, issued: IssuedSecret) 
 
 def undo(ctx: ApplyContext, key_id: str) -> None:
     """Take a just-added secret back off the app."""
-    ctx.graph.remove_password(ctx.object_id, key_id)
+    ctx.graph.remove_password(ctx.object_id, key_id, fresh=True)
 
 
 def apply(step: Step, ctx: ApplyContext) -> None:

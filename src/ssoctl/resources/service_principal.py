@@ -15,15 +15,25 @@ from ssoctl.resources.base import APPLICATION, SERVICE_PRINCIPAL, Action, ApplyC
 from ssoctl.resources.consent import resource_apps
 from ssoctl.resources.current import ServicePrincipalState
 from ssoctl.spec import AppSpec
+from ssoctl.state import Registration
 
 
 def read(
-    graph: GraphApi, spec: AppSpec, app: AppState | None
+    graph: GraphApi, spec: AppSpec, app: AppState | None, record: Registration | None = None
 ) -> tuple[ServicePrincipalState | None, dict[str, ServicePrincipalState]]:
-    """The app's service principal and the APIs', in one request (`appId in (…)`)."""
+    """The app's service principal and the APIs', in one request (`appId in (…)`). When ssoctl's
+    record says it made the app's service principal, a list without it is read again (a new
+    service principal is left out of lists until it replicates, graph.lag)."""
     apis = resource_apps(spec)
     wanted = ([app.app_id] if app else []) + list(apis)
-    found = [ServicePrincipalState.from_json(raw) for raw in graph.list_service_principals(wanted)]
+    made = bool(
+        app
+        and record
+        and record.app_id.lower() == app.app_id.lower()
+        and record.resources.get(SERVICE_PRINCIPAL)
+    )
+    expect = [app.app_id] if app and made else []
+    found = [ServicePrincipalState.from_json(raw) for raw in graph.list_service_principals(wanted, expect)]
     by_app_id = {sp.app_id.lower(): sp for sp in found}
     own = by_app_id.get(app.app_id.lower()) if app else None
     resources = {}

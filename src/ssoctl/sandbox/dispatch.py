@@ -130,6 +130,7 @@ class Dispatcher:
             if planted in ("429", "500", "503", "reset"):
                 raise _planted_fault(planted)
             response = self._handle(method, target, headers, body, base_url=base_url, now=now)
+            injected = "replication" if response.lagged else None
             if planted is not None:  # "-after": Graph acted, and the answer is lost or an error
                 raise _planted_fault(planted.removesuffix("-after"), label=planted)
         except ge.GraphFault as fault:
@@ -232,7 +233,7 @@ class Dispatcher:
             principal = authenticate(headers, state["tenantId"], now=now.timestamp())
             route, params = self.router.resolve(method, resource)
             require(principal, route.permissions)
-            lagged = replication.lagging_path(state, resource)
+            lagged = replication.lagging_path(state, resource, method)
             if lagged is not None:
                 refusal = replication.refuse(ge.resource_not_found(lagged))
             else:

@@ -3,10 +3,15 @@
 Entra writes a new directory object to one replica and may answer the next requests from
 others, so for a while after a create the object looks missing: reads and updates get 404, a
 service principal for a just-created application gets NoBackingApplicationObject, a grant or
-an app role assignment naming a just-created service principal is refused (GRAPH.md). The
-sandbox counts instead of timing: the tenant document maps object id -> requests left, and each
-request that addresses the object (by id, by `(appId='…')`, or by naming it in a body) uses one
-up and gets the answer Entra gives for a missing object. Deterministic, and over in K requests.
+an app role assignment naming a just-created service principal is refused (GRAPH.md), lists
+leave it out, and a client secret just added is missing from the application's
+`passwordCredentials` ("A successful write to Microsoft Entra does not guarantee that an
+immediate read will reflect that change", Microsoft Entra blog "Designing for Eventual
+Consistency for Microsoft Entra", 2026-03-24). The sandbox counts instead of timing: the tenant
+document maps object id (or `listed:<keyId>` for a secret) -> requests left, and each request
+that addresses the object (by id, by an alternate key, by naming it in a body, or a read whose
+answer would show it) uses one up and gets the answer Entra gives for a missing object.
+Deterministic, and over in K requests.
 """
 
 from __future__ import annotations
@@ -75,19 +80,41 @@ def application_id_for(state: JSON, app_id: str) -> str | None:
     return None
 
 
-def lagging_path(state: JSON, segments: Sequence[Segment]) -> str | None:
+def application_id_for_key(state: JSON, key: Key) -> str | None:
+    """The object id of the application an alternate key (`uniqueName`, `appId`) names, if any."""
+    if key.name == "id":
+        return key.value
+    if key.name not in ("uniqueName", "appId"):
+        return None
+    wanted = key.value.casefold()
+    for object_id, app in state["applications"].items():
+        if str(app.get(key.name) or "").casefold() == wanted:
+            return str(object_id)
+    return None
+
+
+def lagging_path(state: JSON, segments: Sequence[Segment], method: str = "GET") -> str | None:
     """If the path addresses an object that has not replicated yet, use a hit; what to name in the 404.
 
-    Applications lag by object id only (`/applications/{id}…`; their alternate keys are served
-    from the replica that took the write, as before). Service principals lag by object id and by
-    `(appId='…')`, which is how clients find them right after creating them.
+    Applications lag by object id (any method) and, for reads, by `(uniqueName='…')` and
+    `(appId='…')`: a read may come from any replica. A write by alternate key (the upsert
+    `PATCH /applications(uniqueName='…')`) is not refused: the key is unique tenant-wide, so
+    Entra matches it against the object the create wrote, and a second upsert updates the
+    first (the sandbox's best guess; no public capture of a write racing replication found).
+    Service principals lag by object id and by `(appId='…')`, any method, which is how clients
+    find them right after creating them.
     """
     if len(segments) < 2 or not isinstance(segments[0], str):
         return None
     entity_set = segments[0].lower()
     segment = segments[1]
     if entity_set == "applications":
-        if isinstance(segment, str) and consume(state, segment):
+        if isinstance(segment, Key):
+            object_id = application_id_for_key(state, segment) if method in ("GET", "HEAD") else None
+            if object_id is not None and consume(state, object_id):
+                return segment.value
+            return None
+        if consume(state, segment):
             return segment
         return None
     if entity_set != "serviceprincipals":
@@ -103,3 +130,21 @@ def lagging_path(state: JSON, segments: Sequence[Segment]) -> str | None:
             return segment.value
         return None
     return segment if consume(state, segment) else None
+
+
+def credential_key(key_id: str) -> str:
+    """The lag counter of a new client secret in reads of its application's passwordCredentials."""
+    return f"listed:{key_id.lower()}"
+
+
+def hide_new_credentials(state: JSON, shown: JSON) -> bool:
+    """Leave client secrets that have not replicated out of an application as a read shows it
+    (each one hidden uses a hit). True when something was hidden, for the request log."""
+    credentials = shown.get("passwordCredentials")
+    if not isinstance(credentials, list):
+        return False
+    kept = [c for c in credentials if not consume(state, credential_key(str(c.get("keyId") or "")))]
+    if len(kept) == len(credentials):
+        return False
+    shown["passwordCredentials"] = kept
+    return True

@@ -51,6 +51,7 @@ class Response:
     status: int
     body: JSON | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    lagged: bool = False  # a read that left out what has not replicated (logged `fault: replication`)
 
 
 @dataclass

@@ -183,11 +183,15 @@ def lookup(ctx: Context) -> JSON:
 
 
 def get_application(ctx: Context) -> Response:
+    """The application; a client secret added moments ago may be missing from it (replication)."""
     app = lookup(ctx)
     select = ctx.request.query.select
     body = project(readable(app), select, load_schema().properties(TYPE))
+    lagged = replication.hide_new_credentials(ctx.state, body)
     return Response(
-        200, {"@odata.context": context_url(ctx.base_url, ENTITY_SET, select, entity=True), **body}
+        200,
+        {"@odata.context": context_url(ctx.base_url, ENTITY_SET, select, entity=True), **body},
+        lagged=lagged,
     )
 
 
@@ -224,7 +228,18 @@ def list_applications(ctx: Context) -> Response:
     apps = _in_listing_order(_apps(ctx))
     if conditions:
         apps = [a for a in apps if matches(a, conditions)]
-    return page(ctx, apps, path=ENTITY_SET, context=ENTITY_SET, known=known)
+    # A lagging read replica: new applications are left out, and so are new client secrets.
+    visible = [a for a in apps if not replication.consume(ctx.state, a["id"])]
+    hidden = [len(visible) < len(apps)]
+
+    def shown(item: JSON) -> JSON:
+        body = readable(item)
+        hidden.append(replication.hide_new_credentials(ctx.state, body))
+        return body
+
+    response = page(ctx, visible, path=ENTITY_SET, context=ENTITY_SET, known=known, shown=shown)
+    response.lagged = any(hidden)
+    return response
 
 
 # --- Writes -----------------------------------------------------------------------------------
@@ -342,6 +357,8 @@ def delete_application(ctx: Context) -> Response:
     deleted["deletedDateTime"] = graph_time(ctx.now)
     ctx.state["deletedApplications"][app["id"]] = deleted
     replication.forget(ctx.state, app["id"])
+    for credential in app.get("passwordCredentials") or []:
+        replication.forget(ctx.state, replication.credential_key(str(credential.get("keyId") or "")))
     roles.forget(ctx.state, app["id"])
     service_principals.remove_for_application(ctx.state, app["appId"])
     return Response(204)
@@ -424,6 +441,7 @@ def add_password(ctx: Context) -> Response:
     app["passwordCredentials"] = [*app.get("passwordCredentials", []), metadata]
     login.remember_secret(ctx.state, metadata["keyId"], text, lag_hits=ctx.faults.secret_lag_hits)
     replication.start(ctx.state, f"password:{metadata['keyId']}", ctx.faults.password_lag_hits)
+    replication.start(ctx.state, replication.credential_key(metadata["keyId"]), ctx.faults.replication_hits)
     body = {
         "@odata.context": f"{ctx.base_url}/$metadata#microsoft.graph.passwordCredential",
         **metadata,
@@ -448,4 +466,5 @@ def remove_password(ctx: Context) -> Response:
         raise ge.bad_request(f"No password credential found with keyId {params['keyId']}.")
     app["passwordCredentials"] = kept
     login.forget_secret(ctx.state, key_id)
+    replication.forget(ctx.state, replication.credential_key(key_id))
     return Response(204)

@@ -259,9 +259,11 @@ def list_service_principals(ctx: Context) -> Response:
     found = [sp for sp in _sps(ctx).values() if matches(sp, conditions)]
     visible = [sp for sp in found if not replication.consume(ctx.state, sp["id"])]
     select = query.select
-    return page(
+    response = page(
         ctx, visible, path=ENTITY_SET, context=ENTITY_SET, known=known, shown=readable if select else shown
     )
+    response.lagged = len(visible) < len(found)
+    return response
 
 
 # --- Writes -----------------------------------------------------------------------------------
