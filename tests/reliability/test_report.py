@@ -15,10 +15,12 @@ from tests.reliability.matrix import BAD_INPUT, MODE_MEANING, POSITION_MODES, RE
 from tests.reliability.test_bad_input import CASES
 from tests.reliability.test_matrix import FLOWS
 from tests.reliability.test_matrix_rotate import ROTATE_FLOWS
+from tests.reliability.test_matrix_stores import PORTAL_WHOLE_RUN, STORE_FLOWS
 
 COMMANDS = {
     **{name: " ".join(flow.argv) for name, flow in FLOWS.items()},
     **{name: " ".join(argv) for name, argv in ROTATE_FLOWS.items()},
+    **{name: " ".join(flow.argv) for name, flow in STORE_FLOWS.items()},
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -59,6 +61,17 @@ def render() -> str:
         "previous secret through every later rotation until `secrets prune`; a rotate now also removes",
         "replaced secrets whose overlap is over.)",
         "",
+        "The portal stores (`--store pingone`, `--store okta`) run with `--sandbox`, which starts a fake",
+        "PingOne or Okta beside the sandbox tenant. Their cases fault Graph as above and, in the same way,",
+        "every request position of the portal's API in a clean run (`SSOCTL_SANDBOX_PORTAL_FAULTS`,",
+        "PingOne's token request included), plus a whole run with every 2nd portal request rate-limited",
+        f"(`portal-throttle`: `{PORTAL_WHOLE_RUN['portal-throttle']}`). What must be left besides the",
+        "above: exactly one identity provider of that name, enabled, for the app, holding the app's one",
+        "secret (checked against the fake's salted hash and Entra's token endpoint), state.json naming",
+        "that provider, and no secret in the keyring; the third run sends no write to the portal either.",
+        "`-after` modes run only where the request changes something: a read (or a token request)",
+        "acted on and then failed is the same case as one failed before acting.",
+        "",
         "| fault mode | what the request gets |",
         "| --- | --- |",
         *[f"| `{m}` | {MODE_MEANING[m]} |" for m in modes],
@@ -73,8 +86,7 @@ def render() -> str:
         f"| **all** | | **{total}** | **{survived}** |",
         "",
         f"{survived} of {total} faulted runs were survived: zero orphaned secrets, zero duplicates, zero",
-        "tracebacks. Flows still to be added: `azure provision` (Federated Directory), `apply -f`, and",
-        "the PingOne/Okta stores.",
+        "tracebacks. Flows still to be added: `azure provision` (Federated Directory) and `apply -f`.",
         "",
     ]
     for name in sorted(RESULTS):

@@ -87,3 +87,85 @@ def test_okta_idps_and_errors() -> None:
         assert status == 200 and [i["name"] for i in found] == ["Microsoft A"]
         status, err = call("GET", f"{base}/0oanothere", auth)
         assert status == 404 and err["errorCode"] == "E0000007"
+
+
+def _reset_or_status(method: str, url: str, headers: dict[str, str], body: Any = None) -> int | str:
+    """The status, or "reset" when the fake dropped the connection without an answer."""
+    try:
+        return call(method, url, headers, body)[0]
+    except (urllib.error.URLError, ConnectionError) as exc:
+        assert "closed" in str(exc) or "reset" in str(exc).lower(), exc
+        return "reset"
+
+
+def test_portal_faults_parse_like_the_graph_sandboxs() -> None:
+    import pytest
+
+    from ssoctl.errors import UsageError
+    from ssoctl.sandbox.portal_fakes import PORTAL_FAULTS_ENV, PortalFaults
+
+    assert PortalFaults.from_env({}) == PortalFaults()
+    parsed = PortalFaults.from_env(
+        {PORTAL_FAULTS_ENV: " fail-at=3, fail=503-after ,throttle=2,retry_after=4"}
+    )
+    assert parsed == PortalFaults(fail_at=3, fail_mode="503-after", throttle_every=2, retry_after=4)
+    for bad in ("latency=1", "fail-at=2,fail=418", "fail-at=x", "fail-at"):
+        with pytest.raises(UsageError) as exc:
+            PortalFaults.from_env({PORTAL_FAULTS_ENV: bad})
+        assert PORTAL_FAULTS_ENV in exc.value.message
+
+
+def test_okta_position_faults_act_or_not_as_their_mode_says(tmp_path: Any) -> None:
+    from ssoctl.sandbox.portal_fakes import PortalFaults
+
+    body = {
+        "type": "MICROSOFT",
+        "name": "x",
+        "protocol": {
+            "type": "OIDC",
+            "credentials": {"client": {"client_id": "c", "client_secret": "s3cret-in-body"}},
+        },
+        "policy": {"subject": {}},
+    }
+    for mode, acted, answer in (
+        ("500", False, 500),
+        ("reset", False, "reset"),
+        ("503-after", True, 503),
+        ("reset-after", True, "reset"),
+    ):
+        with FakeOkta(faults=PortalFaults(fail_at=2, fail_mode=mode)) as fake:
+            assert isinstance(fake, FakeOkta)
+            fake.keep_state_in(tmp_path / mode / "okta.json")
+            auth = {"Authorization": f"SSWS {fake.token}"}
+            assert call("GET", f"{fake.url}/api/v1/idps", auth)[0] == 200  # request 1: untouched
+            assert _reset_or_status("POST", f"{fake.url}/api/v1/idps", auth, body) == answer
+            assert len(fake.idps) == (1 if acted else 0), mode
+            assert call("POST", f"{fake.url}/api/v1/idps", auth, body)[0] == 200  # request 3: untouched
+            log = [
+                json.loads(line)
+                for line in (tmp_path / mode / "okta-requests.jsonl").read_text().splitlines()
+            ]
+            assert [e["fault"] for e in log] == [None, mode, None]
+            assert "s3cret-in-body" not in (tmp_path / mode / "okta-requests.jsonl").read_text()
+
+
+def test_portal_throttle_answers_each_vendors_429() -> None:
+    from ssoctl.sandbox.portal_fakes import PortalFaults
+
+    with FakeOkta(faults=PortalFaults(throttle_every=2, retry_after=3)) as okta:
+        assert isinstance(okta, FakeOkta)
+        auth = {"Authorization": f"SSWS {okta.token}"}
+        statuses = [call("GET", f"{okta.url}/api/v1/idps", auth) for _ in range(4)]
+        assert [s for s, _ in statuses] == [200, 429, 200, 429]
+        assert statuses[1][1]["errorCode"] == "E0000047"
+    with FakePingOne(faults=PortalFaults(fail_at=1, fail_mode="429", retry_after=2)) as ping:
+        assert isinstance(ping, FakePingOne)
+        req = urllib.request.Request(
+            f"{ping.auth_url}/{ping.env_id}/as/token", data=b"grant_type=client_credentials", method="POST"
+        )
+        try:
+            urllib.request.urlopen(req, timeout=5)
+            raise AssertionError("the planted 429 was not answered")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 429 and exc.headers["Retry-After"] == "2"
+            assert json.loads(exc.read())["code"] == "REQUEST_LIMITED"

@@ -14,7 +14,12 @@ Okta stores are tested over real HTTP:
 
 Secrets are kept as salted hashes only (never their text, never written out): a provider's
 `clientSecret` is write-only here, and `holds(idp_id, secret)` lets a test check what it holds.
-`requests` lists every request (method, path, status) so tests count mutating ones.
+`requests` lists every request (method, path, status) so tests count mutating ones; a fake that
+keeps its state in a file also appends each request to `<name>-requests.jsonl` beside it.
+
+`PortalFaults` (`SSOCTL_SANDBOX_PORTAL_FAULTS`) makes a fake fail on purpose, counting requests as
+the Graph sandbox's faults do: one request at a position (429/500/503/reset, before or after the
+fake acted), or every Nth request rate-limited.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ import base64
 import copy
 import hashlib
 import json
+import os
 import secrets as random_tokens
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +40,72 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ssoctl.errors import UsageError
+from ssoctl.sandbox.faults import FAIL_MODES, HANG_SECONDS, PositionFault, ThrottleCounter
+
 JSON = dict[str, Any]
+PORTAL_FAULTS_ENV = "SSOCTL_SANDBOX_PORTAL_FAULTS"
+_PORTAL_KEYS = {
+    "fail-at": "fail_at",
+    "fail": "fail_mode",
+    "throttle": "throttle_every",
+    "retry-after": "retry_after",
+}
+NOT_ACTED = ("429", "500", "503", "reset")  # position fault modes the fake answers without acting
+
+
+@dataclass(frozen=True)
+class PortalFaults:
+    """What a fake portal does wrong on purpose; off by default. As the Graph sandbox's `Faults`,
+    they count requests instead of using timers, so a run gets the same answers every time.
+
+    fail_at, fail_mode: the fail_at-th request this fake serves (1-based; PingOne's token requests
+        count, as they are part of its API) fails as fail_mode says (`faults.FAIL_MODES`): 429,
+        500, 503 or a dropped connection ("reset") without acting; "500-after", "503-after",
+        "reset-after": the fake acts (a write is committed), then that answer instead;
+        "hang-after": acted on, then no answer for HANG_SECONDS.
+    throttle_every, retry_after: every Nth request gets the portal's 429 (not acted on), with
+        `Retry-After` (PingOne) or `X-Rate-Limit-Reset` (Okta) retry_after seconds ahead.
+    """
+
+    fail_at: int = 0
+    fail_mode: str = ""
+    throttle_every: int = 0
+    retry_after: int = 1
+
+    def __post_init__(self) -> None:
+        if self.fail_at and self.fail_mode not in FAIL_MODES:
+            raise UsageError(
+                f"{PORTAL_FAULTS_ENV}: fail={self.fail_mode!r} is not one of {', '.join(FAIL_MODES)}",
+                hint="for example fail-at=3,fail=503-after",
+            )
+        if min(self.fail_at, self.throttle_every, self.retry_after) < 0:
+            raise UsageError(f"{PORTAL_FAULTS_ENV}: numbers must be >= 0")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PortalFaults:
+        """Parse SSOCTL_SANDBOX_PORTAL_FAULTS, e.g. `fail-at=2,fail=503-after` or `throttle=2,retry-after=1`."""
+        values: dict[str, Any] = {}
+        for item in env.get(PORTAL_FAULTS_ENV, "").split(","):
+            key, sep, raw = (part.strip() for part in item.partition("="))
+            key = key.lower().replace("_", "-")
+            if not item.strip():
+                continue
+            if not sep or key not in _PORTAL_KEYS:
+                raise UsageError(
+                    f"{PORTAL_FAULTS_ENV}: cannot read {item.strip()!r}",
+                    hint=f"use comma-separated key=value pairs with keys {', '.join(_PORTAL_KEYS)}",
+                )
+            if key == "fail":
+                values[_PORTAL_KEYS[key]] = raw
+                continue
+            if not raw.isdigit():
+                raise UsageError(
+                    f"{PORTAL_FAULTS_ENV}: {key} needs a whole number, not {raw!r}",
+                    hint="for example fail-at=2,fail=500",
+                )
+            values[_PORTAL_KEYS[key]] = int(raw)
+        return cls(**values)
 
 
 def _now() -> str:
@@ -66,12 +138,14 @@ class Request:
 class _FakeServer:
     """An HTTP server on 127.0.0.1:0 in a thread, answering through `handle(request)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: PortalFaults | None = None) -> None:
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str, int]] = []
         self._salt = random_tokens.token_hex(8)
-        handle = self.handle
-        log = self.requests
+        self.faults = faults or PortalFaults()
+        self._position = PositionFault(self.faults.fail_at, self.faults.fail_mode)
+        self._throttle = ThrottleCounter(self.faults.throttle_every)
+        self._stopping = threading.Event()
         lock = self.lock
         owner = self
         self.state_path: Path | None = None
@@ -88,10 +162,16 @@ class _FakeServer:
                     self.rfile.read(length) if length else b"",
                 )
                 with lock:
-                    answer = handle(request)
-                    log.append((self.command, parts.path, answer.status))
+                    answer, planted = owner.answer(request)
+                    owner.log(self.command, parts.path, answer.status, planted)
                     if self.command != "GET":
                         owner.persist()
+                if planted is not None and planted.startswith(("reset", "hang")):
+                    if planted == "hang-after":  # the client waits in vain, then the line drops
+                        owner._stopping.wait(HANG_SECONDS)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 raw = b"" if answer.body is None else json.dumps(answer.body).encode()
                 self.send_response(answer.status)
                 self.send_header("Content-Type", "application/json")
@@ -107,7 +187,9 @@ class _FakeServer:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for serve_forever to notice, and a `--sandbox` run stops its fake
+        # on the way out (the default 0.5 s would be added to every such run).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -119,6 +201,7 @@ class _FakeServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -131,6 +214,41 @@ class _FakeServer:
 
     def handle(self, request: Request) -> Answer:
         raise NotImplementedError
+
+    def answer(self, request: Request) -> tuple[Answer, str | None]:
+        """The answer to one request, with the injected fault that shaped it (None for none)."""
+        planted = self._position.next()
+        if planted is None and self._throttle.hit():
+            return self.fault_answer("429"), "throttle"
+        if planted in NOT_ACTED:
+            return self.fault_answer(planted), planted
+        answer = self.handle(request)
+        if planted is not None:  # "-after": the fake acted; the client gets an error or nothing
+            return self.fault_answer(planted.removesuffix("-after").replace("hang", "reset")), planted
+        return answer, None
+
+    def fault_answer(self, mode: str) -> Answer:
+        """The portal's own answer for a fault mode ("429", "500", "503"; "reset" is never sent)."""
+        raise NotImplementedError
+
+    def log(self, method: str, path: str, status: int, fault: str | None) -> None:
+        """Remember a request (never its body or headers); a fake with a state file also logs it
+        to `<state>-requests.jsonl`, so a test can count what a `--sandbox` run asked the portal."""
+        self.requests.append((method, path, status))
+        if self.state_path is None:
+            return
+        line = {"method": method, "path": path, "status": status, "fault": fault, "time": _now()}
+        self.state_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.request_log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, (json.dumps(line) + "\n").encode())  # one line, one write
+        finally:
+            os.close(fd)
+
+    @property
+    def request_log_path(self) -> Path:
+        assert self.state_path is not None
+        return self.state_path.with_name(self.state_path.stem + "-requests.jsonl")
 
     def hashed(self, value: str) -> str:
         return _hash(self._salt, value)
@@ -181,9 +299,13 @@ class FakePingOne(_FakeServer):
     """One PingOne environment with one worker app. `api_url` ends in /v1 like the real one."""
 
     def __init__(
-        self, env_id: str | None = None, client_id: str | None = None, client_secret: str | None = None
+        self,
+        env_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        faults: PortalFaults | None = None,
     ):
-        super().__init__()
+        super().__init__(faults)
         self.env_id = env_id or str(uuid.uuid4())
         self.client_id = client_id or str(uuid.uuid4())
         self.client_secret = client_secret or random_tokens.token_urlsafe(24)
@@ -195,6 +317,18 @@ class FakePingOne(_FakeServer):
     @property
     def api_url(self) -> str:
         return f"{self.url}/v1"
+
+    def fault_answer(self, mode: str) -> Answer:
+        # PingOne's documented top-level codes; which one a 503 carries is a best guess.
+        if mode == "429":
+            answer = pingone_error(429, "REQUEST_LIMITED", "The request was rate limited. Try again later.")
+            answer.headers["Retry-After"] = str(self.faults.retry_after)
+            return answer
+        if mode == "503":
+            return pingone_error(503, "REQUEST_FAILED", "The service is temporarily unavailable.")
+        return pingone_error(
+            int(mode) if mode.isdigit() else 500, "UNEXPECTED_ERROR", "An unexpected error occurred."
+        )
 
     @property
     def auth_url(self) -> str:
@@ -422,8 +556,8 @@ OKTA_IDP_TYPES = ("MICROSOFT", "GOOGLE", "FACEBOOK", "LINKEDIN", "APPLE", "OIDC"
 class FakeOkta(_FakeServer):
     """One Okta org; the API token is `token`. `url` is the org's base URL."""
 
-    def __init__(self, token: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, token: str | None = None, faults: PortalFaults | None = None) -> None:
+        super().__init__(faults)
         self.token = token or ("00" + random_tokens.token_urlsafe(30))
         self.idps: dict[str, JSON] = {}
         self._secrets: dict[str, str] = {}
@@ -432,6 +566,20 @@ class FakeOkta(_FakeServer):
     def holds(self, idp_id: str, secret: str) -> bool:
         with self.lock:
             return self._secrets.get(idp_id) == self.hashed(secret)
+
+    def fault_answer(self, mode: str) -> Answer:
+        # Okta's E0000047 with its rate-limit headers (the reset is epoch seconds); 5xx as E0000009.
+        if mode == "429":
+            answer = okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests.")
+            answer.headers.update(
+                {
+                    "X-Rate-Limit-Limit": "100",
+                    "X-Rate-Limit-Remaining": "0",
+                    "X-Rate-Limit-Reset": str(int(datetime.now(UTC).timestamp()) + self.faults.retry_after),
+                }
+            )
+            return answer
+        return okta_error(int(mode) if mode.isdigit() else 500, "E0000009", "Internal Server Error")
 
     def snapshot(self) -> JSON:
         return {**super().snapshot(), "idps": self.idps, "secrets": self._secrets}

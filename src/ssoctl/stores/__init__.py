@@ -124,14 +124,14 @@ def _open_portal_store(
         if sandbox and not options.pingone_api_url:  # a URL given (a test's fake) is used as is
             from ssoctl.stores.sandbox_portals import sandbox_pingone
 
-            return sandbox_pingone(options, home)
+            return sandbox_pingone(options, home, env)
         return PingOneStore(options, env), None
     if spec.place and not options.okta_org:
         options = dataclasses.replace(options, okta_org=spec.place)
     if sandbox and not _loopback(options.okta_org):
         from ssoctl.stores.sandbox_portals import sandbox_okta
 
-        return sandbox_okta(options, home)
+        return sandbox_okta(options, home, env)
     return OktaStore(options, env), None
 
 
