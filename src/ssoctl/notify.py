@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -50,15 +51,21 @@ def post_text(url: str, text: str) -> None:
     request = urllib.request.Request(
         url.strip(), data=body, method="POST", headers={"Content-Type": "application/json"}
     )
+    from ssoctl import verbose
+
+    started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             response.read()
+            verbose.host_only("webhook", "POST", url, response.status, started=started)
     except urllib.error.HTTPError as exc:
+        verbose.host_only("webhook", "POST", url, exc.code, started=started)
         raise SsoctlError(
             f"the --notify webhook refused the summary (HTTP {exc.code})",
             hint='check that the webhook still exists and accepts JSON {"text": …}',
         ) from None
     except (urllib.error.URLError, OSError) as exc:
+        verbose.host_only("webhook", "POST", url, f"no answer ({type(exc).__name__})", started=started)
         reason = getattr(exc, "reason", exc)
         raise SsoctlError(
             f"could not reach the --notify webhook ({type(reason).__name__})",

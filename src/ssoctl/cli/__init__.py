@@ -10,7 +10,7 @@ import typer
 
 from ssoctl import __version__
 from ssoctl.cli import apply, azure, portals, sandbox, secrets, signin
-from ssoctl.cli.boundary import OutputFormat, ran_body
+from ssoctl.cli.boundary import OutputFormat, _print_error, command_line, ran_body, wants_json
 from ssoctl.cli.help import App
 
 app = App(
@@ -47,10 +47,40 @@ def root(
     version: bool = typer.Option(
         False, "--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help=(
+            "Log every HTTP request ssoctl sends (Graph, token, portal APIs, webhook) to stderr: method, "
+            "URL, status, time, Graph's request-id, retry attempt. Secrets and tokens are never logged. "
+            "Example: [bold]ssoctl -v azure status --portal emnify[/] \\[env: SSOCTL_VERBOSE=1]"
+        ),
+    ),
 ) -> None:
     """ssoctl: Entra ID single sign-on for SaaS portals."""
     ran_body.set(None)
     ctx.call_on_close(lambda: _remind(ctx))
+    _start_verbose(ctx, verbose)
+
+
+def _start_verbose(ctx: typer.Context, flag: bool) -> None:
+    """--verbose / SSOCTL_VERBOSE: the request log (ssoctl.verbose, imported only when on)."""
+    from ssoctl.cli.options import deps_from
+    from ssoctl.config import strict_env_flag
+    from ssoctl.errors import UsageError
+
+    deps = deps_from(ctx)
+    try:
+        on = strict_env_flag(deps.env, "SSOCTL_VERBOSE") or flag
+    except UsageError as exc:
+        _print_error(exc, OutputFormat.json if wants_json(list(command_line.get())) else OutputFormat.table)
+        raise typer.Exit(exc.exit_code) from None
+    if on:
+        from ssoctl import verbose
+
+        verbose.enable(deps.stderr)
+        ctx.call_on_close(verbose.disable)
 
 
 def _remind(ctx: typer.Context) -> None:

@@ -45,6 +45,10 @@ def _print_error(exc: SsoctlError, output: OutputFormat) -> None:
 # runs no body). None: no body ran, or the command shows expiries itself.
 ran_body: ContextVar[OutputFormat | None] = ContextVar("ran_body", default=None)
 
+# The raw arguments of this invocation, for errors found before a command parses its options
+# (the root callback's SSOCTL_VERBOSE check): did it ask for `-o json`?
+command_line: ContextVar[tuple[str, ...]] = ContextVar("command_line", default=())
+
 
 def run_guarded(output: OutputFormat, body: Callable[[], int], *, reminders: bool = True) -> None:
     """Run a command body and turn its outcome into an exit code (typer.Exit).

@@ -132,9 +132,10 @@ class HelpGroup(_FastHelp, TyperGroup):
         **extra: Any,
     ) -> Any:
         """Run non-standalone so parse errors reach `boundary.report_parse_error` (JSON when asked)."""
-        from ssoctl.cli.boundary import report_parse_error
+        from ssoctl.cli.boundary import command_line, report_parse_error
 
         argv = list(sys.argv[1:] if args is None else args)
+        command_line.set(tuple(argv))
         run = functools.partial(
             super().main,
             argv,

@@ -105,8 +105,14 @@ def run_login(opts: LoginOptions, deps: Deps, ui: LoginUI) -> LoginResult:
     import msal
 
     authority = f"{host}/{tenant}"
+    from ssoctl import verbose
+
     app = msal.PublicClientApplication(
-        client_id, authority=authority, token_cache=cache, instance_discovery=not discovery_off
+        client_id,
+        authority=authority,
+        token_cache=cache,
+        instance_discovery=not discovery_off,
+        **verbose.msal_options(),
     )
     scopes = [graph_scope(graph_endpoint(cloud, deps.env))]
     method = opts.method if opts.method != "auto" else ("browser" if has_browser(deps.env) else "device-code")

@@ -207,10 +207,17 @@ def github_assertion(env: Mapping[str, str]) -> Any:
             f"{url}{separator}audience={quote(EXCHANGE_AUDIENCE, safe='')}",
             headers={"Authorization": f"bearer {request_token}", "Accept": "application/json"},
         )
+        from ssoctl import verbose
+
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=30) as reply:  # the URL was checked above
                 value = json.loads(reply.read()).get("value")
+                verbose.request("github-oidc", "GET", verbose.safe_url(url), reply.status, started=started)
         except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
+            verbose.request(
+                "github-oidc", "GET", verbose.safe_url(url), f"failed ({type(exc).__name__})", started=started
+            )
             raise ClientAuthenticationError(
                 message=f"GitHub Actions did not issue an OIDC token ({type(exc).__name__}); "
                 "does the workflow have `permissions: id-token: write`?"
@@ -242,11 +249,14 @@ class LoginCacheCredential:
             return _access_token(*found)
         import msal
 
+        from ssoctl import verbose
+
         app = msal.PublicClientApplication(
             self.record.client_id,
             authority=self.record.authority,
             token_cache=cache,
             instance_discovery=not self.record.discovery_off,
+            **verbose.msal_options(),
         )
         accounts = [a for a in app.get_accounts() if a.get("home_account_id") == self.record.home_account_id]
         result = app.acquire_token_silent(list(scopes), account=accounts[0]) if accounts else None
@@ -293,7 +303,9 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
     )
     if client_id and tenant_id and has_proof:
         authority, custom = _authority(env, cloud)
-        kwargs: dict[str, Any] = {"authority": authority}
+        from ssoctl import verbose
+
+        kwargs: dict[str, Any] = {"authority": authority, **verbose.azure_identity_hooks()}
         if custom:
             kwargs["disable_instance_discovery"] = True
         from azure import identity
@@ -308,7 +320,9 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
 
     if client_id and tenant_id and env.get(GITHUB_URL) and env.get(GITHUB_TOKEN):
         authority, custom = _authority(env, cloud)
-        kwargs = {"authority": authority}
+        from ssoctl import verbose
+
+        kwargs = {"authority": authority, **verbose.azure_identity_hooks()}
         if custom:
             kwargs["disable_instance_discovery"] = True
         from azure.identity import ClientAssertionCredential

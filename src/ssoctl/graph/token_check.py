@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -160,10 +161,15 @@ def request_token(
 def _attempt(client: Any, endpoint: str, host: str, form: dict[str, str]) -> TokenResult:
     import httpx
 
+    from ssoctl import verbose
+
+    started = time.monotonic()
     try:
         response = client.post(endpoint, data=form, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
+        verbose.token_request(endpoint, form, f"no answer ({type(exc).__name__})", started=started)
         return TokenResult("unreachable", message=f"cannot reach {host}: {type(exc).__name__}: {exc}"[:300])
+    verbose.token_request(endpoint, form, response.status_code, started=started)
     if response.status_code == 200:
         try:
             issued = "access_token" in response.json()
@@ -182,12 +188,19 @@ def fetch_metadata(url: str, tenant_id: str, *, transport: Any = None) -> tuple[
     it does not, (None, why) when it cannot be fetched."""
     import httpx
 
+    from ssoctl import verbose
+
     host = urlsplit(url).hostname or ""
+    started = time.monotonic()
     try:
         with httpx.Client(timeout=_TIMEOUT, verify=_verify_option(), transport=transport) as client:
             response = client.get(url, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
+        verbose.request(
+            "login", "GET", verbose.safe_url(url), f"no answer ({type(exc).__name__})", started=started
+        )
         return None, f"cannot reach {host}: {type(exc).__name__}: {exc}"[:300]
+    verbose.request("login", "GET", verbose.safe_url(url), response.status_code, started=started)
     if response.status_code >= 500:
         return None, f"{host} answered HTTP {response.status_code}"
     try:

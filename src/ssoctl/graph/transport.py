@@ -45,6 +45,7 @@ with warnings.catch_warnings():
     from msgraph.graph_request_adapter import options as graph_default_options
     from msgraph.graph_service_client import GraphServiceClient
 
+from ssoctl import verbose
 from ssoctl.config import check_base_url, is_loopback_host
 from ssoctl.errors import GraphError, SsoctlError
 from ssoctl.graph.api import JSON
@@ -159,6 +160,8 @@ class GraphTransport:
             options = dict(graph_default_options)
             options[RetryHandlerOption.get_key()] = no_sdk_retries()
             http = GraphClientFactory.create_with_default_middleware(options=options)
+            if verbose.is_on():
+                verbose.hook_graph_client(http)
             adapter = GraphRequestAdapter(auth, client=http)
             adapter.base_url = f"{self._base}/v1.0"  # no trailing slash, or URLs get `//`
             session = _Session(
@@ -233,6 +236,7 @@ class GraphTransport:
         session = self._session()
         while True:
             info = build()
+            verbose.set_attempt(len(state.waits) + 1)
             try:
                 return session.loop.run_until_complete(self._send(session, info, call.expect_body))
             except SsoctlError:
@@ -240,6 +244,7 @@ class GraphTransport:
             except APIError as exc:
                 failure = failure_from_api_error(exc)
             except httpx.TransportError as exc:
+                verbose.graph_failure(str(info.http_method.value), info.url, exc)
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = Failure(status=0, message=type(exc).__name__, sent=not never_sent)
             except ClientAuthenticationError as exc:  # a credential not wrapped by graph.auth

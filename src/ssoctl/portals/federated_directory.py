@@ -11,6 +11,7 @@ Directory itself: checking that the token works before anything in the tenant ch
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -122,13 +123,27 @@ def check_token(base_url: str, token: Secret, *, timeout: float = CHECK_TIMEOUT)
         f"{base_url}/Users?count=1",
         headers={"Authorization": f"Bearer {token.reveal()}", "Accept": "application/scim+json"},
     )
+    from ssoctl import verbose
+
+    url, started = request.full_url, time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             answer.read()
+            verbose.request(
+                "federated-directory", "GET", verbose.safe_url(url), answer.status, started=started
+            )
             return
     except urllib.error.HTTPError as err:
         status, detail = err.code, _detail(err.read())
+        verbose.request("federated-directory", "GET", verbose.safe_url(url), status, started=started)
     except (OSError, ValueError) as exc:
+        verbose.request(
+            "federated-directory",
+            "GET",
+            verbose.safe_url(url),
+            f"no answer ({type(exc).__name__})",
+            started=started,
+        )
         reason = getattr(exc, "reason", exc)
         raise SsoctlError(
             f"cannot reach Federated Directory at {base_url}: {reason}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -79,22 +80,37 @@ class _Http:
             data = json.dumps(body).encode()
             all_headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 raw = response.read()
+                self._log(method, url, form, response.status, started)
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as exc:
             raw = exc.read()
+            self._log(method, url, form, exc.code, started)
             try:
                 return exc.code, json.loads(raw) if raw else None
             except ValueError:
                 return exc.code, None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            self._log(method, url, form, f"no answer ({type(exc).__name__})", started)
             reason = getattr(exc, "reason", exc)
             raise StoreError(
                 f"cannot reach {self.portal} at {urllib.parse.urlsplit(url).netloc}: {reason}",
                 hint=f"check the {self.portal} URL options and your network; nothing was changed",
             ) from None
+
+    def _log(
+        self, method: str, url: str, form: Mapping[str, str] | None, status: int | str, started: float
+    ) -> None:
+        """--verbose: the method, URL and status; a token request only its grant_type. No body."""
+        from ssoctl import verbose
+
+        if form is not None:
+            verbose.token_request(url, form, status, started=started)
+        else:
+            verbose.request(self.portal.lower(), method, verbose.safe_url(url), status, started=started)
 
 
 def _from_keyring(username: str) -> str | None:
