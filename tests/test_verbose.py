@@ -45,12 +45,16 @@ JWT = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
         f"api-key: {CANARY}",
         f"sent {JWT} along",
         f"Basic {CANARY}",
+        str({"grant_type": "client_credentials", "client_secret": CANARY}),  # a dict's repr
+        str({"value": [{"key": "SecretToken", "value": CANARY}]}),
+        f'{{"Authorization": "{CANARY}"}}',
+        f"password = {CANARY}",
     ],
 )
 def test_scrub_removes_every_secret_shape(line: str) -> None:
     cleaned = verbose.scrub(line)
     assert CANARY not in cleaned and JWT not in cleaned
-    assert verbose.REDACTED in cleaned
+    assert verbose.REDACTED in cleaned and "]]" not in cleaned
 
 
 def test_scrub_leaves_ordinary_lines_alone() -> None:

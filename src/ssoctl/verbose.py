@@ -54,14 +54,18 @@ SECRET_KEYS = frozenset(
     )
 )
 _KEY_ALT = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
-_PAIR = re.compile(rf"(?i)(?<![\w-])({_KEY_ALT})(=)([^&\s,;\]\)]+)")
-_JSON_PAIR = re.compile(rf'(?i)("(?:{_KEY_ALT})"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,\s}}\]]+)')
+# `key=value`, `key: value`, `"key": "value"`, `'key': 'value'` (a query, a form, JSON, a repr).
+_PAIR = re.compile(
+    rf"""(?i)(?<![\w-])(["']?)({_KEY_ALT})\1(\s*[:=]\s*)(?!\[redacted\])("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^&\s,;\]\)}}]+)"""
+)
 _HEADER = re.compile(
     r"(?i)\b(authorization|cookie|set-cookie|api-key|x-api-key|ocp-apim-subscription-key)(\s*:\s*)(.+)"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic|ssws)\s+[A-Za-z0-9._~+/=-]+")
 # A synchronization secret (`{"key": "SecretToken", "value": "…"}`): the value after any key.
-_KEYED_VALUE = re.compile(r'(?i)("key"\s*:\s*"[^"]*"\s*,\s*"value"\s*:\s*)("(?:[^"\\]|\\.)*")')
+_KEYED_VALUE = re.compile(
+    r"""(?i)((["'])key\2\s*:\s*(["'])[^"']*\3\s*,\s*(["'])value\4\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 
 
@@ -70,9 +74,8 @@ def scrub(text: str) -> str:
     text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
-    text = _KEYED_VALUE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-    text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-    return _PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _KEYED_VALUE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    return _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{REDACTED}", text)
 
 
 def shape(value: Any) -> str:
