@@ -71,8 +71,20 @@ def resolve_cloud(name: str | None, env: Mapping[str, str]) -> Cloud:
 
 
 def check_base_url(url: str, *, what: str) -> str:
-    """Validate a service base URL: https, or http only for loopback. Returns it without a trailing slash."""
-    parts = urlsplit(url.strip())
+    """Validate a service base URL: https, or http only for loopback. Returns it without a trailing slash.
+
+    User info (`https://user:password@host`) is refused without echoing it: it would be repeated in
+    every message and the --verbose log that names the URL, and no API ssoctl calls signs in that way."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 -- a port that is not a number raises here, not mid-request
+    except ValueError:
+        parts = urlsplit("")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            f"{what} has user info (user:password@) before {parts.hostname or 'the host'}",
+            hint="drop the user info: sign-in goes through tokens and headers, never the URL",
+        )
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(
             f"{what} {url!r} is not a URL", hint="give a base URL like https://graph.microsoft.com"

@@ -340,3 +340,38 @@ def test_nothing_holding_the_environment_or_a_secret_prints_it() -> None:
     for holder in holders:
         for shown in (repr(holder), str(holder), f"{holder}"):
             assert canary not in shown and "eyJ" not in shown, shown
+
+
+PASSWORD = "leak-canary-url-password"
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("azure", "provision", "--portal", "federated-directory", "--token-stdin", "--fd-base-url",
+          f"https://scim:{PASSWORD}@api.federated.directory/v2"), {}),
+        (("azure", "register", "--portal", "emnify", "--store", "pingone", "--pingone-env", "e1",
+          "--pingone-api-url", f"https://worker:{PASSWORD}@api.pingone.eu/v1", "--sandbox"), {}),
+        (("azure", "register", "--portal", "emnify", "--store", "pingone", "--pingone-env", "e1",
+          "--pingone-api-url", "http://127.0.0.1:9/v1", "--pingone-auth-url", f"https://worker:{PASSWORD}@auth.pingone.eu",
+          "--sandbox"), {}),
+        (("azure", "status", "--portal", "emnify"),
+         {"SSOCTL_GRAPH_ENDPOINT": f"https://me:{PASSWORD}@graph.microsoft.com", "SSOCTL_ACCESS_TOKEN": "x.y.z"}),
+        (("azure", "verify", "--portal", "emnify"),
+         {"AZURE_AUTHORITY_HOST": f"https://me:{PASSWORD}@login.example", "SSOCTL_ACCESS_TOKEN": "x.y.z",
+          "SSOCTL_GRAPH_ENDPOINT": "http://127.0.0.1:9"}),
+    ],
+    ids=["fd-base-url", "pingone-api-url", "pingone-auth-url", "SSOCTL_GRAPH_ENDPOINT", "AZURE_AUTHORITY_HOST"],
+)  # fmt: skip
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_a_url_with_a_password_is_refused_without_echoing_it(
+    args: tuple[str, ...], env: dict[str, str], output: str, home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Found by this scan: `--fd-base-url https://user:pw@…` (and the PingOne URLs) were accepted and
+    echoed whole in `cannot reach … at https://user:pw@…`; now every base URL refuses user info."""
+    run = Journey(home, home, home, output, True, Secrets(), memory_keyring)
+    result = run("a URL with user info", *args, env={**env, "PINGONE_CLIENT_ID": "w", "PINGONE_CLIENT_SECRET": "s"},
+                 stdin="token", codes=(2,), sends=False)  # fmt: skip
+    text = result.stdout + result.stderr + run.runs[-1][1]
+    assert PASSWORD not in text and "user info" in text
+    assert not (home / "sandbox" / "requests.jsonl").exists() and "verbose:" not in text  # no request
