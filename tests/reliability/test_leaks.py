@@ -2,8 +2,8 @@
 secret and token involved everywhere but its store.
 
 One journey per output mode runs every flow in one SSOCTL_HOME, against the sandbox tenant and the
-fake portal APIs (real HTTP on 127.0.0.1): register (emnify and pingone into env files, okta into
-Okta's API, emnify into PingOne's API), a re-run and a plan, apply -f, secrets rotate, azure status
+fake portal APIs (real HTTP on 127.0.0.1): register (emnify, pingone and generic-oidc with admin
+consent into env files, okta into Okta's API, emnify into PingOne's API), a re-run and a plan, apply -f, secrets rotate, azure status
 and verify, secrets status with --notify, azure provision (Federated Directory, token from stdin),
 unregister, and a person's `ssoctl login` (device code at the sandbox's https login server) with
 whoami and a Graph read through that sign-in.
@@ -239,6 +239,9 @@ def test_no_secret_outside_its_store(
     run("register emnify --plan", *emnify[:5], "--plan")
     run("register pingone", "azure", "register", "--portal", "pingone", "--redirect-uri", REDIRECT,
         "--sandbox", "--yes", "--store", run.store("pingone.env"))  # fmt: skip
+    run("register generic-oidc --admin-consent", "azure", "register", "--portal", "generic-oidc",
+        "--redirect-uri", "https://wiki.example.com/oidc/callback", "--admin-consent", "--sandbox", "--yes",
+        "--store", run.store("wiki.env"))  # fmt: skip
     run("register okta --store okta", "azure", "register", "--portal", "okta", "--okta-org", okta.url,
         "--store", "okta", "--sandbox", "--yes", env={"OKTA_API_TOKEN": okta.token})  # fmt: skip
     run("register --store pingone", "azure", "register", "--portal", "emnify", "--name", "emnify EU",
