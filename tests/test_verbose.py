@@ -165,3 +165,10 @@ def test_off_by_default_and_after_a_verbose_run(cli: Cli) -> None:
     assert not verbose.is_on()  # the invocation's end turned it off again
     run = cli.register("--plan")
     assert run.exit_code == 0 and "verbose:" not in run.stderr
+
+
+@pytest.mark.parametrize("flag", ["--verbose", "-v"])
+def test_verbose_after_the_command_says_where_it_goes(cli: Cli, flag: str) -> None:
+    run = cli("azure", "status", "--portal", "emnify", flag, "--sandbox")
+    assert run.exit_code == 2 and run.requests == []
+    assert f"hint: {flag} goes before the command: ssoctl {flag} azure status …" in run.stderr

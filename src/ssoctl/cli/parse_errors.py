@@ -18,6 +18,8 @@ _NO_SUCH_COMMAND = re.compile(
     r"No such command '(?P<name>[^']*)'\.(?: Did you mean '(?P<guess>[^']*)'(?:, '[^']*')*\?)?"
 )
 _EXTRA_ARGS = re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)")
+# The root's own options, which a user may well type after the command.
+ROOT_OPTIONS = frozenset({"--verbose", "-v", "--version"})
 _NEEDS_VALUE = re.compile(r"Option '(?P<name>[^']+)' requires (?:an argument|\d+ arguments)")
 
 
@@ -105,6 +107,9 @@ def describe(exc: Any, where: str, command: Any) -> UsageError:
         option = exc.option_name
         guesses = sorted(getattr(exc, "possibilities", None) or [])
         hint = f"did you mean {' or '.join(guesses)}? {_help(where)}" if guesses else _help(where)
+        if option in ROOT_OPTIONS and " " in where:  # `ssoctl azure status --verbose`
+            first, rest = where.split(" ", 1)
+            hint = f"{option} goes before the command: {first} {option} {rest} …"
         return UsageError(f"{where} has no option {option}", hint=hint)
     message = str(getattr(exc, "message", "") or exc)
     if match := _NO_SUCH_COMMAND.match(message):
