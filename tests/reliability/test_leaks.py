@@ -15,6 +15,8 @@ worker's secret and the tokens PingOne issued, the --notify URL, and an AZURE_CL
 present but unused. Then stdout and stderr of every run (the --verbose log included), and every
 file under SSOCTL_HOME, HOME and the working folder other than the stores (the env files, MSAL's
 token cache) must hold none of them, nor anything shaped like a JWT; every file holding one is 0600.
+The error paths get the same scan: wrong portal credentials, a refused directory key, webhooks that
+fail, Graph dropping addPassword's answer after it acted.
 """
 
 from __future__ import annotations
@@ -378,3 +380,62 @@ def test_a_url_with_a_password_is_refused_without_echoing_it(
     text = result.stdout + result.stderr + run.runs[-1][1]
     assert PASSWORD not in text and "user info" in text
     assert not (home / "sandbox" / "requests.jsonl").exists() and "verbose:" not in text  # no request
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_refusals_and_dropped_answers_leak_nothing(
+    output: str,
+    tmp_path: Path,
+    home: Path,
+    memory_keyring: MemoryKeyring,
+    born: Secrets,
+    fakes: tuple[FakeOkta, FakePingOne, FakeFederatedDirectory, Webhook],
+) -> None:
+    """The error paths, with --verbose: wrong portal credentials, a refused directory key, a webhook
+    that answers 500 or cannot be reached, and Graph dropping the connection after it acted."""
+    okta, pingone, directory, hook = fakes
+    stores = tmp_path / "stores"
+    stores.mkdir()
+    run = Journey(home, home, stores, output, True, born, memory_keyring)
+    wrong = {
+        name: f"leak-canary-wrong-{name}-{secrets.token_urlsafe(8)}" for name in ("okta", "pingone", "fd")
+    }
+    for name, value in wrong.items():
+        born.add(f"a wrong {name} credential", value)
+    born.add("the --notify URL's path", urllib.parse.urlsplit(hook.url).path)
+    run("okta with a wrong API token", "azure", "register", "--portal", "okta", "--okta-org", okta.url,
+        "--store", "okta", "--sandbox", "--yes", env={"OKTA_API_TOKEN": wrong["okta"]}, codes=(1,))  # fmt: skip
+    run("pingone with a wrong worker secret", "azure", "register", "--portal", "emnify", "--store", "pingone",
+        "--pingone-env", pingone.env_id, "--pingone-api-url", pingone.api_url, "--pingone-auth-url",
+        pingone.auth_url, "--sandbox", "--yes", codes=(1,),
+        env={"PINGONE_CLIENT_ID": pingone.client_id, "PINGONE_CLIENT_SECRET": wrong["pingone"]})  # fmt: skip
+    run("a refused directory key", "azure", "provision", "--portal", "federated-directory", "--sandbox",
+        "--token-stdin", "--fd-base-url", directory.url, "--yes", stdin=wrong["fd"], codes=(1,))  # fmt: skip
+    register = (
+        "azure",
+        "register",
+        "--portal",
+        "emnify",
+        "--sandbox",
+        "--yes",
+        "--store",
+        run.store("e.env"),
+    )
+    for mode in ("reset-after", "500-after"):  # addPassword is the 4th request of a first register
+        named = (*register, "--name", f"emnify {mode}")
+        run(f"addPassword answered {mode}", *named, env={"SSOCTL_SANDBOX_FAULTS": f"fail-at=4,fail={mode}"},
+            codes=(1,))  # fmt: skip
+        run(f"the run after {mode}", *named)
+    assert any("no answer (" in text for _, text in run.runs), "no dropped answer was logged"
+    hook.answer = 500
+    notify = ("secrets", "status", "--sandbox", "--within", "1000")
+    run("a webhook answering 500", *notify, "--notify", hook.url, codes=(1,))
+    unreachable = f"http://127.0.0.1:9/services/{secrets.token_urlsafe(12)}"
+    born.add("an unreachable --notify URL's path", urllib.parse.urlsplit(unreachable).path)
+    run("an unreachable webhook", *notify, "--notify", unreachable, codes=(1,))
+    hook.server.shutdown()
+
+    assert "a client secret issued by addPassword" in born.found.values()
+    findings = [f"{what} in the output of `{flow}`" for flow, text in run.runs for what in born.in_text(text)]
+    findings += _scan_files(run, skip={p.resolve() for p in stores.iterdir()})
+    assert findings == [], "\n".join(sorted(set(findings)))
