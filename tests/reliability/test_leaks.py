@@ -44,6 +44,7 @@ from ssoctl.sandbox import login as sandbox_login
 from ssoctl.sandbox.fd_scim import FakeFederatedDirectory, start_fake_federated_directory
 from ssoctl.sandbox.portal_fakes import FakeOkta, FakePingOne
 from ssoctl.sandbox.resources import applications
+from ssoctl.stores import sandbox_portals
 from tests.e2e.conftest import Recorder
 from tests.e2e.test_pingone import REDIRECT
 from tests.e2e.test_secrets_status import Webhook
@@ -94,6 +95,19 @@ def born(monkeypatch: pytest.MonkeyPatch) -> Secrets:
             return token
 
         monkeypatch.setattr(module, "issue_token", issue)
+
+    class NotedPingOne(FakePingOne):  # the sandbox's own PingOne: a worker secret made per run
+        def start(self) -> Any:
+            noted.add("the sandbox PingOne's worker secret", self.client_secret)
+            return super().start()
+
+    class NotedOkta(FakeOkta):
+        def start(self) -> Any:
+            noted.add("the sandbox Okta's API token", self.token)
+            return super().start()
+
+    monkeypatch.setattr(sandbox_portals, "FakePingOne", NotedPingOne)
+    monkeypatch.setattr(sandbox_portals, "FakeOkta", NotedOkta)
     return noted
 
 
@@ -248,6 +262,12 @@ def test_no_secret_outside_its_store(
         "--store", "okta", "--sandbox", "--yes", env={"OKTA_API_TOKEN": okta.token})  # fmt: skip
     run("register --store pingone", "azure", "register", "--portal", "emnify", "--name", "emnify EU",
         "--store", "pingone", *pingone_api, "--sandbox", "--yes", env=worker)  # fmt: skip
+    no_worker = {"PINGONE_CLIENT_ID": "", "PINGONE_CLIENT_SECRET": "", "OKTA_API_TOKEN": ""}
+    run("register --store pingone (the sandbox's own PingOne)", "azure", "register", "--portal", "emnify",
+        "--name", "emnify sandbox", "--store", "pingone", "--sandbox", "--yes", env=no_worker)  # fmt: skip
+    run("register okta --store okta (the sandbox's own Okta)", "azure", "register", "--portal", "okta",
+        "--name", "okta sandbox", "--okta-org", "https://acme.okta.com", "--store", "okta", "--sandbox", "--yes",
+        env=no_worker)  # fmt: skip
     apply_file = work / "sso.toml"
     apply_file.write_text(
         f'store = "{run.store("apply.env")}"\n\n[[registration]]\nportal = "emnify"\nname = "emnify US"\n'
@@ -299,7 +319,8 @@ def test_no_secret_outside_its_store(
         born.add("a PingOne access token", token)
     kinds = set(born.found.values())
     assert {"a client secret issued by addPassword", "an access token issued by the sandbox",
-            "MSAL cache RefreshToken", "a PingOne access token"} <= kinds, kinds  # fmt: skip
+            "MSAL cache RefreshToken", "a PingOne access token", "the sandbox PingOne's worker secret",
+            "the sandbox Okta's API token"} <= kinds, kinds  # fmt: skip
 
     if verbose:  # every kind of request was logged, so every hook's line was scanned
         logged = {m for _, text in run.runs for m in re.findall(r"^verbose: ([\w-]+) ", text, re.M)}
