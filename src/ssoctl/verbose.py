@@ -278,7 +278,7 @@ def msal_options() -> dict[str, Any]:
             except requests.RequestException as exc:
                 request("login", method, safe_url(url), f"no answer ({type(exc).__name__})", started=started)
                 raise
-            if method.upper() == "POST":
+            if method.upper() == "POST" and urlsplit(url).path.endswith("/token"):
                 token_request(url, kwargs.get("data"), response.status_code, started=started)
             else:
                 request("login", method, safe_url(url), response.status_code, started=started)

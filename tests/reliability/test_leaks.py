@@ -5,8 +5,8 @@ One journey per output mode runs every flow in one SSOCTL_HOME, against the sand
 fake portal APIs (real HTTP on 127.0.0.1): register (emnify, pingone and generic-oidc with admin
 consent into env files, okta into Okta's API, emnify into PingOne's API), a re-run and a plan, apply -f, secrets rotate, azure status
 and verify, secrets status with --notify, azure provision (Federated Directory, token from stdin),
-unregister, and a person's `ssoctl login` (device code at the sandbox's https login server) with
-whoami and a Graph read through that sign-in.
+unregister, a person's `ssoctl login` (device code at the sandbox's https login server) with
+whoami and a Graph read through that sign-in, and an app signing in with its client secret.
 
 The secrets are collected where they are born, not guessed: every client secret the sandbox's
 addPassword issues and every token its login hosts issue (ssoctl.sandbox is wrapped to note them),
@@ -48,7 +48,8 @@ from ssoctl.stores import sandbox_portals
 from tests.e2e.conftest import Recorder
 from tests.e2e.test_pingone import REDIRECT
 from tests.e2e.test_secrets_status import Webhook
-from tests.e2e.test_signin import Person
+from tests.e2e.test_signin import Person, ci_app
+from tests.sandbox.conftest import Graph
 from tests.support.memory_keyring import MemoryKeyring
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -314,6 +315,15 @@ def test_no_secret_outside_its_store(
     store_files = {p.resolve() for p in stores.iterdir()}
     findings = _scan_files(run, skip=store_files | {cache.resolve()})  # while signed in
     run("logout", "logout", env=signed_in, sends=False)
+    ci = ci_app(login_server)  # an app signing in with its client secret (azure-identity)
+    ci_secret = (
+        Graph(login_server).call("POST", f"/applications/{ci['id']}/addPassword", {}).body["secretText"]
+    )
+    as_app = {**signed_in, "AZURE_CLIENT_ID": ci["appId"], "AZURE_CLIENT_SECRET": ci_secret}
+    run("whoami as an app", "whoami", env=as_app)
+    app_status = run("secrets status as an app", "secrets", "status", env=as_app, codes=(0, 8))
+    if verbose:
+        assert "grant-type=client_credentials" in app_status.stderr + run.runs[-1][1]
 
     for token in pingone._tokens:  # what PingOne issued to ssoctl's worker
         born.add("a PingOne access token", token)
