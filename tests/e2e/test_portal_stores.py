@@ -3,13 +3,18 @@ tenant, and the provider side against fake PingOne / Okta servers on 127.0.0.1 (
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ssoctl.sandbox import start_sandbox
 from ssoctl.sandbox.portal_fakes import FakeOkta, FakePingOne
 from tests.e2e.conftest import Cli, Run, Tenant
 from tests.e2e.test_pingone import REDIRECT
@@ -103,7 +108,7 @@ def test_pingone_adopts_a_hand_made_provider_and_never_duplicates(
 def test_pingone_write_failure_takes_the_new_entra_secret_back(
     cli: Cli, tenant: Tenant, pingone: FakePingOne
 ) -> None:
-    pingone.fail_next_write = 500
+    pingone.fail_next_write = 403  # a refusal (a 5xx is tried once more: it may have landed)
     run = to_pingone(cli, pingone)
     assert run.exit_code == 1 and "PingOne" in run.stderr
     assert tenant.app().get("passwordCredentials") == []  # the secret nobody holds is gone
@@ -186,6 +191,26 @@ def test_reveal_says_the_secret_lives_in_the_portal(cli: Cli, tenant: Tenant, pi
     assert run.stdout == ""
 
 
+def entra_accepts(home: Path, app_id: str, secret: str) -> bool:
+    """Whether the sandbox's token endpoint takes this secret for the app: a token (200), or, for an
+    app without a service principal (Okta's, no admin consent), AADSTS7000229, which Entra (and
+    the sandbox) answers only after the secret matched; a wrong secret is AADSTS7000215."""
+    with start_sandbox(home) as server:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": app_id,
+            "client_secret": secret,
+            "scope": "https://graph.microsoft.com/.default",
+        }
+        url = f"{server.url}/{server.tenant_id}/oauth2/v2.0/token"
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return True
+        except urllib.error.HTTPError as error:
+            return 7000229 in json.loads(error.read()).get("error_codes", [])
+
+
 class SeeingPingOne(FakePingOne):
     """The fake, plus (in test memory only) the last clientSecret written: to ask Entra about it."""
 
@@ -224,7 +249,7 @@ def test_rotate_writes_the_provider_first_then_retires_the_old_secret(
         assert doc["secret"]["store"] == f"pingone:{fake.env_id}/{idp['id']}"
         assert key_ids(tenant, "ssoctl-pingone") == [doc["secret"]["keyId"]]  # the old one is gone
         assert fake.last_secret != old and fake.holds(idp["id"], fake.last_secret)
-        assert token_status(home, app_id, fake.last_secret) == 200  # the provider's secret works
+        assert entra_accepts(home, app_id, fake.last_secret)  # the provider's secret works
         assert token_status(home, app_id, old) == 401
         assert "Nothing to paste" in doc["nextSteps"][0]
         assert fake.last_secret not in run.stdout + run.stderr
@@ -237,7 +262,7 @@ def test_rotate_with_a_refused_provider_write_changes_nothing(cli: Cli, tenant: 
         assert isinstance(fake, SeeingPingOne)
         assert to_pingone(cli, fake).exit_code == 0
         before_keys, before_secret = key_ids(tenant, "ssoctl-emnify"), fake.last_secret
-        fake.fail_next_write = 503
+        fake.fail_next_write = 403  # a refusal (a 5xx is tried once more: it may have landed)
         run = cli(
             "secrets", "rotate", "--portal", "emnify", "--sandbox", "--store", "pingone",
             "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
@@ -316,3 +341,63 @@ def test_unregister_remove_provider_in_okta(cli: Cli, tenant: Tenant, okta: Fake
     )  # fmt: skip
     assert run.exit_code == 0, run.stdout + run.stderr
     assert okta.idps == {} and tenant.apps() == []
+
+
+def test_rotate_keeps_a_secret_the_provider_took_when_reading_it_back_is_rate_limited(
+    cli: Cli, tenant: Tenant, home: Path
+) -> None:
+    """Found by the portal-store fault matrix: a 429 on the read after PingOne took the new secret
+    made rotate undo it on Entra, leaving the provider with a secret Entra no longer had (sign-in
+    broken) while ssoctl, and every later register, called the old secret held."""
+    from ssoctl.sandbox.portal_fakes import PortalFaults
+    from tests.e2e.test_rotate import key_ids
+
+    with SeeingPingOne() as fake:
+        assert isinstance(fake, SeeingPingOne)
+        first = to_pingone(cli, fake, "-o", "json")
+        assert first.exit_code == 0, first.stderr
+        app_id = first.json()["appId"]
+        # rotate's portal requests: token, list (preflight), list (save), PUT, list (read back)
+        fake.set_faults(PortalFaults(fail_at=5, fail_mode="429"))
+        run = cli(
+            "secrets", "rotate", "--portal", "emnify", "--sandbox", "--store", "pingone",
+            "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+            "--overlap-days", "0", "--yes", "-o", "json", env=worker(fake),
+        )  # fmt: skip
+        assert run.exit_code == 0, run.stdout + run.stderr
+        assert ("GET", f"/v1/environments/{fake.env_id}/identityProviders", 429) in fake.requests
+        assert key_ids(tenant, "ssoctl-emnify") == [run.json()["secret"]["keyId"]]
+        assert entra_accepts(home, app_id, fake.last_secret)  # the provider's secret works
+
+
+def test_a_provider_write_answered_503_after_landing_is_sent_once_more_not_undone(
+    cli: Cli, tenant: Tenant, home: Path
+) -> None:
+    """The portal may have taken a write it answered 5xx (or never answered): one more write, an
+    update of whatever is there now, instead of undoing a secret the provider may already hold."""
+    from ssoctl.sandbox.portal_fakes import PortalFaults
+    from tests.e2e.test_rotate import key_ids
+
+    # register's portal requests: token, list (preflight), list (save), POST
+    with SeeingPingOne(faults=PortalFaults(fail_at=4, fail_mode="503-after")) as fake:
+        assert isinstance(fake, SeeingPingOne)
+        run = to_pingone(cli, fake, "-o", "json")
+        assert run.exit_code == 0, run.stderr
+        (idp,) = fake.idps.values()  # the POST landed; the retry found it and updated it
+        assert [m for m, _, _ in fake.mutating] == ["POST", "PUT"]
+        assert key_ids(tenant, "ssoctl-emnify") == [run.json()["secret"]["keyId"]]
+        assert fake.holds(idp["id"], fake.last_secret)
+        assert entra_accepts(home, run.json()["appId"], fake.last_secret)
+
+
+def test_a_rate_limited_pingone_token_request_is_not_called_a_credentials_problem(
+    cli: Cli, tenant: Tenant
+) -> None:
+    from ssoctl.sandbox.portal_fakes import PortalFaults
+
+    with FakePingOne(faults=PortalFaults(fail_at=1, fail_mode="429")) as fake:
+        assert isinstance(fake, FakePingOne)
+        run = to_pingone(cli, fake)
+        assert run.exit_code == 1 and "rate-limited" in run.stderr and "HTTP 429" in run.stderr
+        assert "PINGONE_CLIENT_SECRET" not in run.stderr and "None" not in run.stderr
+        assert run.mutating == [] and tenant.apps() == []

@@ -20,12 +20,10 @@ as one failed without acting, which the plain modes already cover.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +31,12 @@ from typing import Any
 
 import pytest
 
-from ssoctl.sandbox import start_sandbox
 from ssoctl.sandbox.portal_fakes import Answer, FakeOkta, FakePingOne, Request
 from ssoctl.stores.sandbox_portals import SANDBOX_PINGONE_ENV
 from tests.e2e.conftest import MUTATING, Cli, Recorder, Run, Tenant
 from tests.e2e.test_pingone import REDIRECT
 from tests.e2e.test_pingone import assert_is_the_guide as assert_pingone_guide
+from tests.e2e.test_portal_stores import entra_accepts
 from tests.reliability.matrix import POSITION_MODES, RESULTS, WHOLE_RUN_FAULTS, FlowResult, shape
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -183,8 +181,15 @@ class StoreCase:
         self.flow.check(tenant)
         app = tenant.app(self.flow.unique_name)
         (password,) = app["passwordCredentials"]  # exactly one secret: no orphan, no duplicate
+        held = self.check_provider()
+        assert held.startswith(password["hint"]), "the provider's secret is not the app's one secret"
+
+    def check_provider(self) -> str:
+        """The record, the keyring and the portal agree on one secret of the app; returns it."""
+        app = Tenant(self.home).app(self.flow.unique_name)
         (record,) = json.loads((self.home / "state.json").read_text())["registrations"].values()
-        assert record["secret"]["keyId"] == password["keyId"], "state.json records the app's secret"
+        on_app = {c["keyId"]: c for c in app["passwordCredentials"]}
+        assert record["secret"]["keyId"] in on_app, "state.json records a secret the app has"
         assert not record.get("pendingSecrets"), "a pending trace was left"
         assert not [u for (_, u) in self.keyring.entries if u.endswith("/client_secret")], (
             "a portal store keeps no secret in the keyring"
@@ -198,28 +203,11 @@ class StoreCase:
         assert self.written, "the fake never accepted a secret"
         held = self.written[-1]  # the last write the fake carried out is what it holds now
         assert fake.holds(idp["id"], held), "the provider holds another secret than the last one written"
-        assert held.startswith(password["hint"]), "the provider's secret is not the app's"
+        assert held.startswith(on_app[record["secret"]["keyId"]]["hint"]), (
+            "the provider's secret is not the held one"
+        )
         assert entra_accepts(self.home, app["appId"], held), "Entra refuses the provider's secret"
-
-
-def entra_accepts(home: Path, app_id: str, secret: str) -> bool:
-    """Whether the sandbox's token endpoint takes this secret for the app: a token (200), or, for an
-    app without a service principal (Okta's, no admin consent), AADSTS7000229, which Entra (and
-    the sandbox) answers only after the secret matched; a wrong secret is AADSTS7000215."""
-    with start_sandbox(home) as server:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": app_id,
-            "client_secret": secret,
-            "scope": "https://graph.microsoft.com/.default",
-        }
-        url = f"{server.url}/{server.tenant_id}/oauth2/v2.0/token"
-        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode())
-        try:
-            with urllib.request.urlopen(request, timeout=10):
-                return True
-        except urllib.error.HTTPError as error:
-            return 7000229 in json.loads(error.read()).get("error_codes", [])
+        return held
 
 
 def _as_set_up(idp: dict[str, Any]) -> tuple[str, bool, str]:
@@ -297,3 +285,93 @@ def test_every_fault_on_graph_and_on_the_portal_is_survived(
     for mode, fault in whole.items():
         result.modes.add(mode)
         _survive(case(), result, **({"graph": fault} if side == "graph" else {"portal": fault}))
+
+
+# `secrets rotate --store pingone`: the provider takes the new secret before the old one goes -----
+
+ROTATE_STORE_FLOWS = {
+    "rotate-pingone-store": (
+        "secrets", "rotate", "--portal", "pingone", "--store", "pingone", "--overlap-days", "0", "--yes",
+    ),
+}  # fmt: skip
+
+
+def _registered_home(root: Path, keyring: MemoryKeyring, written: list[str]) -> Path:
+    """A home where `register --store pingone` ran cleanly (copied per case: no re-register)."""
+    template = _prepared_home(root / "empty")
+    case = StoreCase(root / "registered", template, keyring, STORE_FLOWS["pingone-store"], written)
+    assert case.run().run.exit_code == 0
+    return case.home
+
+
+def _rotate_survived(
+    case: StoreCase, rotate: tuple[str, ...], result: FlowResult, graph: str, portal: str
+) -> None:
+    """A faulted rotate; then a register (the everyday re-run: whatever the rotate left, the provider
+    must end up holding a secret the app has); then a good rotate leaves exactly its new secret."""
+    register = case.flow.argv
+    label = f"graph {graph!r} portal {portal!r}"
+    case.flow = dataclasses.replace(case.flow, argv=rotate)
+    first = case.run(graph, portal)
+    result.cases += 1
+    result.first_exit[first.run.exit_code] += 1
+    case.flow = dataclasses.replace(case.flow, argv=register)
+    again = case.run()
+    try:
+        assert again.run.exit_code == 0, f"register after the faulted rotate: {again.run.stderr}"
+        case.check_provider()
+        case.flow = dataclasses.replace(case.flow, argv=rotate)
+        good = case.run()
+        assert good.run.exit_code == 0, f"the good rotate: {good.run.stderr}"
+        case.check_converged()
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{label}: first run exit {first.run.exit_code}: {first.run.stderr.strip()}\n{exc}"
+        ) from exc
+    result.survived += 1
+
+
+@pytest.mark.parametrize("flow_name", sorted(ROTATE_STORE_FLOWS))
+@pytest.mark.parametrize("side", ["graph", "portal"])
+def test_every_fault_in_a_rotate_into_pingone_is_survived(
+    flow_name: str, side: str, tmp_path: Path, memory_keyring: MemoryKeyring, written: list[str]
+) -> None:
+    rotate = ROTATE_STORE_FLOWS[flow_name]
+    result = RESULTS.setdefault(flow_name, FlowResult())
+    template = _registered_home(tmp_path / "template", memory_keyring, written)
+    registered_secrets = list(written)
+    flow = dataclasses.replace(STORE_FLOWS["pingone-store"], argv=rotate)
+
+    def case(name: str) -> StoreCase:
+        made = StoreCase(tmp_path / name, template, memory_keyring, STORE_FLOWS["pingone-store"], written)
+        written.extend(registered_secrets)  # what the copied provider holds
+        return made
+
+    clean_case = case("clean")
+    clean_case.flow = flow
+    clean = clean_case.run()
+    assert clean.run.exit_code == 0, clean.run.stderr
+    clean_case.check_converged()
+    graph_requests = [(r["method"], r["path"]) for r in clean.run.requests]
+    portal_requests = [(r["method"], r["path"]) for r in clean.portal]
+    result.clean = sorted(
+        [shape(m, p) for m, p in graph_requests] + [portal_shape("pingone", m, p) for m, p in portal_requests]
+    )
+    positions = graph_requests if side == "graph" else portal_requests
+    faults: list[str] = []
+    for position, (method, path) in enumerate(positions, start=1):
+        faults += [
+            f"fail-at={position},fail={mode}"
+            for mode in POSITION_MODES
+            if mode not in AFTER_MODES or _acts(method, path)
+        ]
+    whole = WHOLE_RUN_FAULTS if side == "graph" else PORTAL_WHOLE_RUN
+    result.modes.update({*POSITION_MODES, *whole})
+    for n, fault in enumerate([*faults, *whole.values()]):
+        _rotate_survived(
+            case(f"case-{n}"),
+            rotate,
+            result,
+            graph=fault if side == "graph" else "",
+            portal=fault if side == "portal" else "",
+        )

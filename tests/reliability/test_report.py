@@ -17,13 +17,14 @@ from tests.reliability.test_matrix import FLOWS
 from tests.reliability.test_matrix_provision import FLOW as PROVISION_FLOW
 from tests.reliability.test_matrix_provision import PROVISION
 from tests.reliability.test_matrix_rotate import ROTATE_FLOWS
-from tests.reliability.test_matrix_stores import PORTAL_WHOLE_RUN, STORE_FLOWS
+from tests.reliability.test_matrix_stores import PORTAL_WHOLE_RUN, ROTATE_STORE_FLOWS, STORE_FLOWS
 
 COMMANDS = {
     **{name: " ".join(flow.argv) for name, flow in FLOWS.items()},
     **{name: " ".join(argv) for name, argv in ROTATE_FLOWS.items()},
     **{name: " ".join(flow.argv) for name, flow in STORE_FLOWS.items()},
     PROVISION_FLOW: " ".join(PROVISION),
+    **{name: " ".join(argv) for name, argv in ROTATE_STORE_FLOWS.items()},
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -89,6 +90,15 @@ def render() -> str:
         "that provider, and no secret in the keyring; the third run sends no write to the portal either.",
         "`-after` modes run only where the request changes something: a read (or a token request)",
         "acted on and then failed is the same case as one failed before acting.",
+        "",
+        "`secrets rotate --store pingone` (overlap 0) starts from a cleanly registered PingOne store and",
+        "is faulted on both sides in the same way. After the faulted rotate, a plain `register` must exit",
+        "0 with the provider holding a secret the app has (the everyday re-run must not leave PingOne",
+        "with a secret Entra no longer knows), and then a good rotate must leave exactly its new secret,",
+        "held by the provider. (This matrix found that a rate-limited read right after PingOne took the",
+        "new secret made the rotate undo that secret on Entra, leaving the provider with a dead secret",
+        "that later runs called healthy; the write's own answer now counts, and a write answered with a",
+        "5xx or no answer is sent once more instead of undone.)",
         "",
         "`azure provision --portal federated-directory` runs against the sandbox and a fake Federated",
         "Directory (a fresh directory key per case, handed over on stdin). A case survives when the",

@@ -142,9 +142,7 @@ class _FakeServer:
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str, int]] = []
         self._salt = random_tokens.token_hex(8)
-        self.faults = faults or PortalFaults()
-        self._position = PositionFault(self.faults.fail_at, self.faults.fail_mode)
-        self._throttle = ThrottleCounter(self.faults.throttle_every)
+        self.set_faults(faults or PortalFaults())
         self._stopping = threading.Event()
         lock = self.lock
         owner = self
@@ -214,6 +212,12 @@ class _FakeServer:
 
     def handle(self, request: Request) -> Answer:
         raise NotImplementedError
+
+    def set_faults(self, faults: PortalFaults) -> None:
+        """Fail as `faults` say, counting from the next request (a test's fake that lives across runs)."""
+        self.faults = faults
+        self._position = PositionFault(faults.fail_at, faults.fail_mode)
+        self._throttle = ThrottleCounter(faults.throttle_every)
 
     def answer(self, request: Request) -> tuple[Answer, str | None]:
         """The answer to one request, with the injected fault that shaped it (None for none)."""

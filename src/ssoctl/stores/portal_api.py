@@ -14,6 +14,7 @@ credentials, an Okta API token) are checked in `preflight`, before anything in t
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 import urllib.error
@@ -56,6 +57,21 @@ class ProviderState:
     raw: JSON
 
 
+class PortalUnreachable(StoreError):
+    """No answer from the portal (refused, dropped, timed out): a write may or may not have landed."""
+
+
+# Answers after which a write may have landed (0: no answer at all), or a read is worth repeating.
+UNCERTAIN = (0, 500, 502, 503, 504)
+TEMPORARY = (429, *UNCERTAIN)
+
+
+def temporary(portal: str, status: int) -> str:
+    """How a temporary failure reads: the portal's rate limit or outage, not the user's setup."""
+    what = "rate-limited the request" if status == 429 else "had a temporary failure"
+    return f"{portal} {what} (HTTP {status})" if status else f"{portal} did not answer"
+
+
 class _Http:
     """Small JSON-over-HTTPS client; errors become StoreError naming the portal and its words."""
 
@@ -96,9 +112,9 @@ class _Http:
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             self._log(method, url, form, f"no answer ({type(exc).__name__})", started)
             reason = getattr(exc, "reason", exc)
-            raise StoreError(
+            raise PortalUnreachable(
                 f"cannot reach {self.portal} at {urllib.parse.urlsplit(url).netloc}: {reason}",
-                hint=f"check the {self.portal} URL options and your network; nothing was changed",
+                hint=f"check the {self.portal} URL options and your network, then run the same command again",
             ) from None
 
     def _log(
@@ -159,15 +175,36 @@ class PortalApiStore:
         if not self._checked:
             self.preflight(ref)
         found = self.find()  # never a second one, also if someone made it since the plan
-        status, body = self.write(found, creds)
+        status, body = self._try_write(found, creds)
+        if status in UNCERTAIN:
+            # The portal may have taken the write: once more, as an update of whatever provider is
+            # there now (a PUT repeats safely; a POST that landed is found and not repeated). Left
+            # alone, the provider could keep a secret that Entra is about to lose.
+            found = self.find()
+            status, body = self._try_write(found, creds)
         if status not in (200, 201):
+            action = "update" if found else "create"
+            if status in TEMPORARY:
+                raise StoreError(
+                    f"{temporary(self.title, status)} when asked to {action} the identity provider "
+                    f"{self.options.idp_name!r}" + (f": {self.describe_error(status, body)}" if body else ""),
+                    hint="run the same command again later; if sign-in through "
+                    f"{self.title} fails meanwhile, `ssoctl secrets rotate` with this store writes a fresh secret",
+                )
             raise StoreError(
-                f"{self.title} refused to {'update' if found else 'create'} the identity provider "
+                f"{self.title} refused to {action} the identity provider "
                 f"{self.options.idp_name!r}: {self.describe_error(status, body)}",
                 hint=f"fix it in {self.title}, then run the same command again",
             )
         self.current = self.state(body)
         self._written = creds.client_secret
+
+    def _try_write(self, found: ProviderState | None, creds: Credentials) -> tuple[int, Any]:
+        """`write`, with no answer at all as status 0 (the request may have landed)."""
+        try:
+            return self.write(found, creds)
+        except PortalUnreachable:
+            return 0, None
 
     def load(self, ref: CredentialRef) -> Credentials | None:
         """The app the provider is set up for, when it is enabled and set up as ssoctl keeps it.
@@ -176,7 +213,12 @@ class PortalApiStore:
         again and, if it still is the one written, that secret (kept in memory) is returned, so a
         rotation can prove it with a token request; otherwise the secret is empty."""
         if self._written is not None:
-            self.current = self.find()
+            # A read failing now (a rate limit, a dropped line) says nothing against the write the
+            # portal just confirmed (`self.current` is its answer). Reporting "not held" would make
+            # a rotation undo a secret the provider already has, leaving it with one Entra no
+            # longer knows and no way to put the previous one back.
+            with contextlib.suppress(StoreError):
+                self.current = self.find()
         current = self.current
         if current is None or not current.enabled or not current.client_id:
             return None
@@ -305,9 +347,15 @@ class PingOneStore(PortalApiStore):
             headers={"Authorization": f"Basic {basic}"},
             form={"grant_type": "client_credentials"},
         )
+        if status in TEMPORARY:
+            raise StoreError(
+                f"{temporary('PingOne', status)} at its token endpoint for environment {self.env_id}. "
+                "Nothing was changed",
+                hint="run the same command again later",
+            )
         if status != 200 or not isinstance(body, dict) or not body.get("access_token"):
             why = (
-                body.get("error_description") or body.get("error")
+                (body.get("error_description") or body.get("error") or f"HTTP {status}")
                 if isinstance(body, dict)
                 else f"HTTP {status}"
             )
@@ -334,6 +382,11 @@ class PingOneStore(PortalApiStore):
 
     def find(self) -> ProviderState | None:
         status, body = self.http.call("GET", self._idps_url(), headers=self._headers())
+        if status in TEMPORARY:
+            raise StoreError(
+                f"{temporary('PingOne', status)} listing identity providers in environment {self.env_id}",
+                hint="run the same command again later",
+            )
         if status != 200 or not isinstance(body, dict):
             raise StoreError(
                 f"PingOne refused to list identity providers in environment {self.env_id}: {self.describe_error(status, body)}",
@@ -452,6 +505,11 @@ class OktaStore(PortalApiStore):
                 f"Okta refused the API token (OKTA_API_TOKEN) for {self.org}: {self.describe_error(status, body)}. "
                 "Nothing was changed",
                 hint="create a new token in Okta → Security → API → Tokens and set OKTA_API_TOKEN",
+            )
+        if status in TEMPORARY:
+            raise StoreError(
+                f"{temporary('Okta', status)} listing identity providers",
+                hint="run the same command again later",
             )
         if status != 200 or not isinstance(body, list):
             raise StoreError(
