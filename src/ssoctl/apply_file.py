@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ssoctl.commands.register import RegisterOptions, portal_options
-from ssoctl.config import CLOUDS, ssoctl_home
+from ssoctl.config import CLOUDS, check_tenant, ssoctl_home
 from ssoctl.errors import UsageError
 from ssoctl.portals import federated_directory as fd
 from ssoctl.portals import find_portal
@@ -437,6 +437,13 @@ def _entry(
             except UsageError as exc:
                 hint = f"; {_in_file_words(exc.hint)}" if exc.hint else ""
                 check.add(line_of(key), f"{where}: {_in_file_words(exc.message)}{hint}")
+
+    tenant = strings["tenant"]
+    if tenant is not None and ("tenant" in raw or (not tenant_flag and "tenant" in defaults)):
+        try:  # a --tenant flag is checked as a flag, AZURE_TENANT_ID as the environment
+            check_tenant(tenant, source="tenant")
+        except UsageError as exc:
+            check.add(line_of("tenant"), f"{where}: {exc.message}; {_in_file_words(exc.hint or '')}")
 
     cloud = strings["cloud"]
     if cloud is not None and cloud.lower() not in CLOUDS:

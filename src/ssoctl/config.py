@@ -162,3 +162,42 @@ def check_tenant(value: str | None, *, source: str) -> str | None:
         f"{source} {value!r} is not a tenant ID or domain",
         hint=f"give {source} a tenant ID (a GUID) or a verified domain such as contoso.onmicrosoft.com",
     )
+
+
+def check_sign_in_environment(env: Mapping[str, str]) -> None:
+    """The sign-in variables, checked before any request even where they would go unused (a ready
+    token makes AZURE_CLIENT_ID moot; --sandbox makes all of them moot): a CI job that passes an
+    empty or mangled variable hears about it on its first run, not when the fallback changes."""
+    from ssoctl.ids import is_guid
+
+    token = env.get("SSOCTL_ACCESS_TOKEN")
+    if token is not None:
+        text = token.strip()
+        if not text:
+            raise UsageError(
+                "SSOCTL_ACCESS_TOKEN is set but empty",
+                hint="unset it to sign in another way, or set it to a token from "
+                "`az account get-access-token --resource-type ms-graph`",
+            )
+        if text.lower().startswith("bearer "):
+            raise UsageError(
+                "SSOCTL_ACCESS_TOKEN starts with 'Bearer '",
+                hint="set it to the token alone: `az account get-access-token --resource-type ms-graph "
+                "--query accessToken -o tsv`",
+            )
+        if any(c.isspace() or not c.isprintable() for c in text):
+            raise UsageError(
+                "SSOCTL_ACCESS_TOKEN holds spaces, line breaks or control characters; a token is one word",
+                hint="set it to the accessToken value only (`--query accessToken -o tsv`), not the whole JSON",
+            )
+    client_id = env.get("AZURE_CLIENT_ID")
+    if client_id is not None and not is_guid(client_id.strip()):
+        shown = "empty" if not client_id.strip() else f"{client_id.strip()[:40]!r}, not a GUID"
+        raise UsageError(
+            f"AZURE_CLIENT_ID is {shown}",
+            hint="set it to the app's Application (client) ID, e.g. 00000000-0000-0000-0000-000000000000, "
+            "or unset it",
+        )
+    host = (env.get("AZURE_AUTHORITY_HOST") or "").strip()
+    if host:
+        check_base_url(host if "://" in host else f"https://{host}", what="AZURE_AUTHORITY_HOST")

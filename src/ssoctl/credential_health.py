@@ -22,9 +22,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ssoctl.errors import UsageError
 from ssoctl.graph.mapping import parse_graph_datetime
 from ssoctl.resources.password import NO_STORE, SECRET_NAME_PREFIX
 from ssoctl.state import Registration
+
+# A window in days (--within, --alarm-days) longer than ten years is a typo, not a plan: Entra's
+# own secrets last two years at most, and `--all` apps' longest are flagged anyway.
+DAYS_WINDOW_MAX = 3650
+
+
+def check_days(days: int, flag: str, *, example: int) -> int:
+    """A window in days: 0..3650, refused before any request."""
+    if not 0 <= days <= DAYS_WINDOW_MAX:
+        raise UsageError(
+            f"{flag} {days} is out of range",
+            hint=f"give 0..{DAYS_WINDOW_MAX} days, e.g. {flag} {example}",
+        )
+    return days
+
 
 Status = Literal["ok", "expiring", "expired", "orphan"]
 Kind = Literal["secret", "certificate"]

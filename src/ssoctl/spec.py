@@ -29,6 +29,44 @@ SECRET_DAYS_MIN = 1
 SECRET_DAYS_MAX = 730
 REDIRECT_URI_MAX_LENGTH = 256  # Entra's limit for web redirect URIs
 DISPLAY_NAME_MAX_LENGTH = 120  # Entra's limit for application displayName
+# Entra's "Redirect URI (reply URL) restrictions": at most 256 redirect URIs on an app that signs in
+# work or school accounts (100 with personal accounts; Graph refuses the rest with a 400).
+REDIRECT_URI_MAX_COUNT = 256
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value for an error line: repr'd (control characters visible), cut to `limit` characters."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} characters)"
+
+
+def check_display_name(name: str | None, *, flag: str = "--name") -> str | None:
+    """A registration's display name (None: the portal's name): 1..120 printable characters with
+    at least one ASCII letter or digit (ssoctl keys the app by them). Checked before any request
+    by every command that takes --name, so a name a script got wrong never reaches Graph."""
+    if name is None:
+        return None
+    text = name.strip()
+    if not text:
+        raise UsageError(
+            f"{flag} is empty",
+            hint=f"give {flag} a name with letters or digits, e.g. {flag} 'emnify EU', or leave {flag} out",
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise UsageError(
+            f"{flag} {_shown(name)} contains control characters",
+            hint=f"give {flag} printable text only (no tabs, newlines or escape codes)",
+        )
+    if len(text) > DISPLAY_NAME_MAX_LENGTH:
+        raise UsageError(
+            f"{flag} {_shown(name)} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters",
+            hint=f"give {flag} a shorter name (at most {DISPLAY_NAME_MAX_LENGTH} characters, Entra's limit)",
+        )
+    if not slug(text):
+        raise UsageError(
+            f"{flag} {_shown(name)} needs at least one ASCII letter or digit (ssoctl keys the app by them)",
+            hint=f"give {flag} a name with letters or digits, e.g. {flag} 'emnify EU'",
+        )
+    return text
 
 
 @dataclass(frozen=True, order=True)
@@ -149,6 +187,11 @@ def check_redirect_uri(uri: str) -> str:
             f"redirect URI {uri!r} must not contain a fragment (#…)",
             hint="leave out the # and what follows it, as Entra does not accept fragments",
         )
+    if any(unicodedata.category(c) in ("Cc", "Cf") and not c.isspace() for c in uri):
+        raise UsageError(
+            f"redirect URI {_shown(uri)} contains control characters",
+            hint="copy the portal's redirect URI again, as printable text",
+        )
     bad = sorted({c for c in uri if c in REDIRECT_URI_FORBIDDEN_CHARS or c.isspace() or c == "*"})
     if bad:
         raise UsageError(
@@ -161,6 +204,16 @@ def check_redirect_uri(uri: str) -> str:
             hint="copy the portal's redirect URI again: it is usually much shorter",
         )
     return uri
+
+
+def check_redirect_uri_count(uris: tuple[str, ...] | list[str]) -> None:
+    """Entra keeps at most 256 redirect URIs on an app; more is refused here, not by Graph."""
+    count = len(dict.fromkeys(uris))
+    if count > REDIRECT_URI_MAX_COUNT:
+        raise UsageError(
+            f"{count} redirect URIs; Entra allows at most {REDIRECT_URI_MAX_COUNT} on an app",
+            hint="register the others on a second app (--name), or drop the ones the portal no longer uses",
+        )
 
 
 def check_identifier_uri(uri: str) -> str:
@@ -231,27 +284,7 @@ class AppSpec:
         return (template.replace("{appId}", app_id or "{appId}"),) if template else ()
 
     def __post_init__(self) -> None:
-        name = self.display_name.strip()
-        if not name:
-            raise UsageError(
-                "the display name is empty",
-                hint="give --name a name with letters or digits, e.g. --name 'emnify EU', or leave --name out",
-            )
-        if any(unicodedata.category(c) in ("Cc", "Cf") for c in self.display_name):
-            raise UsageError(
-                f"display name {self.display_name!r} contains control characters",
-                hint="give --name printable text only (no tabs, newlines or escape codes)",
-            )
-        if len(name) > DISPLAY_NAME_MAX_LENGTH:
-            raise UsageError(
-                f"display name {self.display_name!r} must be 1..{DISPLAY_NAME_MAX_LENGTH} characters",
-                hint=f"give --name a shorter name (at most {DISPLAY_NAME_MAX_LENGTH} characters)",
-            )
-        if not slug(name):
-            raise UsageError(
-                f"display name {self.display_name!r} needs at least one ASCII letter or digit (ssoctl keys the app by them)",
-                hint="give --name a name with letters or digits, e.g. --name 'emnify EU'",
-            )
+        check_display_name(self.display_name, flag="--name")
         if self.sign_in_audience not in SIGN_IN_AUDIENCES:
             raise UsageError(
                 f"signInAudience {self.sign_in_audience!r} is not an audience Entra knows",
@@ -264,6 +297,7 @@ class AppSpec:
             )
         for uri in self.redirect_uris:
             check_redirect_uri(uri)
+        check_redirect_uri_count(self.redirect_uris)
         check_secret_days(self.secret_days)
         if self.admin_consent:
             unnamed = [p.id for p in self.permissions if p.type == "Scope" and not p.name]

@@ -82,6 +82,20 @@ def _option_named(command: Any, name: str) -> Any:
     return None
 
 
+def _reads_token(command: Any) -> bool:
+    """Does the command take a secret token from stdin (`--token-stdin`), never from argv?"""
+    return _option_named(command, "--token-stdin") is not None
+
+
+def _token_on_command_line(where: str, how: str) -> UsageError:
+    """A token typed on the command line: refused without repeating it, with the way to pipe it."""
+    return UsageError(
+        f"{where} takes the token only from stdin or a hidden prompt, not {how} "
+        "(a command line shows in `ps` and shell history)",
+        hint=f'pipe it in: printf %s "$FD_TOKEN" | {where} --portal federated-directory --token-stdin',
+    )
+
+
 def describe(exc: Any, where: str, command: Any) -> UsageError:
     """The UsageError (exit 2) for one of the parser's exceptions.
 
@@ -103,6 +117,8 @@ def describe(exc: Any, where: str, command: Any) -> UsageError:
             f"{flag}{shown} is not {_expected(exc, metavar)}",
             hint=f"for example {_example(param, flag, metavar)}; {_help(where)}",
         )
+    if kind == "NoSuchOption" and "token" in str(exc.option_name).lower() and _reads_token(command):
+        return _token_on_command_line(where, f"as {exc.option_name}")
     if kind == "NoSuchOption":
         option = exc.option_name
         guesses = sorted(getattr(exc, "possibilities", None) or [])
@@ -123,6 +139,8 @@ def describe(exc: Any, where: str, command: Any) -> UsageError:
             _, metavar = _names(option)
             return UsageError(f"{flag} needs a value", hint=f"for example {_example(option, flag, metavar)}")
         return UsageError(f"{flag} needs a value", hint=_help(where))
+    if (match := _EXTRA_ARGS.match(message)) and _reads_token(command):
+        return _token_on_command_line(where, "as an argument")  # never echoed: it may be the token
     if match := _EXTRA_ARGS.match(message):
         return UsageError(
             f"{where} does not take the extra argument(s) {match['args']!r}: every value belongs to an option",

@@ -383,8 +383,11 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
         )
     applyfile = load_apply_file(opts.file, env=deps.env, tenant_flag=opts.tenant, cloud_flag=opts.cloud)
     entries = applyfile.shard(*opts.shard) if opts.shard else applyfile.entries
+    sandbox = deps.sandbox_requested(opts.sandbox)
     items = [
-        Item(entry, *build_request(entry.options, deps.home)) for entry in entries if not entry.provisioned
+        Item(entry, *build_request(entry.options, deps.home, sandbox=sandbox))
+        for entry in entries
+        if not entry.provisioned
     ]
     provisions = [ProvisionItem(entry) for entry in entries if entry.provisioned]
     run = ApplyRun(applyfile, items, opts.plan_only, opts.shard, provisions=provisions)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ssoctl.config import Cloud, graph_endpoint, resolve_cloud
+from ssoctl.config import Cloud, check_sign_in_environment, check_tenant, graph_endpoint, resolve_cloud
 from ssoctl.deps import Deps
 from ssoctl.errors import AuthError, UsageError
 from ssoctl.graph.auth import authority_for, graph_scope, token_claims
+from ssoctl.ids import is_guid
 from ssoctl.login_cache import (
     METHOD_AZURE_CLI,
     METHOD_MSAL,
@@ -81,8 +82,17 @@ def _check(opts: LoginOptions, deps: Deps) -> None:
         raise UsageError(
             f"unknown sign-in method {opts.method!r}", hint="use --device-code, --browser or --az-cli"
         )
-    if opts.client_id is not None and not opts.client_id.strip():
-        raise UsageError("--client-id is empty", hint="give your public client's application (client) ID")
+    if opts.client_id is not None and not is_guid(opts.client_id.strip()):
+        shown = "empty" if not opts.client_id.strip() else f"{opts.client_id.strip()[:40]!r}, not a GUID"
+        raise UsageError(
+            f"--client-id is {shown}",
+            hint="give your public client's Application (client) ID, or leave --client-id out",
+        )
+    if (opts.tenant or "").strip().lower() not in ("organizations", "common"):  # MSAL's own words
+        check_tenant(opts.tenant, source="--tenant")
+    check_tenant(deps.env.get("AZURE_TENANT_ID"), source="AZURE_TENANT_ID")
+    check_sign_in_environment(deps.env)
+    graph_endpoint(resolve_cloud(opts.cloud, deps.env), deps.env)
     if not deps.can_prompt():
         why = "CI is set" if deps.in_ci else "there is no terminal"
         raise AuthError(f"ssoctl login needs a person at a terminal ({why})", hint=CI_HINT, code="no_prompt")

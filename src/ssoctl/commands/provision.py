@@ -113,6 +113,10 @@ class ProvisionUI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
+# A JWT with many claims is a few KB; 16 KiB is far above any real token and far below a pasted file.
+TOKEN_MAX_LENGTH = 16_384
+
+
 def token_ref(tenant_id: str) -> CredentialRef:
     """Where the token lives in a store: ssoctl's key for Federated Directory provisioning."""
     return CredentialRef(tenant_id, fd.UNIQUE_NAME, env_prefix(fd.ENTERPRISE_APP))
@@ -121,6 +125,12 @@ def token_ref(tenant_id: str) -> CredentialRef:
 def _given_token(opts: ProvisionOptions, deps: Deps) -> Secret | None:
     """The token handed over now: stdin (`--token-stdin`), or the variable an apply file names."""
     if opts.token_stdin:
+        if deps.stdin_is_terminal():  # reading it would wait for a paste that echoes the token
+            raise UsageError(
+                "--token-stdin reads a piped token, but stdin is a terminal",
+                hint='pipe it in: printf %s "$FD_TOKEN" | ssoctl azure provision --portal '
+                "federated-directory --token-stdin; or leave out --token-stdin to be asked for it (not shown)",
+            )
         source, text = "--token-stdin", deps.read_stdin().strip()
     elif opts.token_env:
         source, text = opts.token_env, deps.env.get(opts.token_env, "").strip()
@@ -131,7 +141,26 @@ def _given_token(opts: ProvisionOptions, deps: Deps) -> Secret | None:
         raise UsageError(f"{source}: the Federated Directory token is empty or unset", hint=hint)
     if any(c.isspace() for c in text):
         raise UsageError(f"{source} holds more than one word; a directory key access token is one", hint=hint)
+    if not all(c.isprintable() and c.isascii() for c in text):
+        raise UsageError(
+            f"{source} holds control or non-ASCII characters; a directory key access token has none",
+            hint="copy the token again from Federated Directory (Directory keys), as plain text",
+        )
+    if len(text) > TOKEN_MAX_LENGTH:
+        raise UsageError(
+            f"{source} holds {len(text)} characters; a directory key access token has at most {TOKEN_MAX_LENGTH}",
+            hint='pipe in the token alone (not a file or a log), e.g. printf %s "$FD_TOKEN" | …',
+        )
     return Secret(text)
+
+
+def _check_token_store(location: str) -> None:
+    """`--store` for the token: keyring or env-file (parse_store refuses the unknown)."""
+    if parse_store(location).kind == "none":
+        raise UsageError(
+            "--store none would keep the token nowhere, and rotation and status need it",
+            hint="use --store keyring or --store env-file:PATH",
+        )
 
 
 def _token(
@@ -197,6 +226,8 @@ def run_provision(
             f"--test-user {opts.test_user!r} is not a userPrincipalName",
             hint="e.g. --test-user adele@contoso.com",
         )
+    if opts.store is not None:
+        _check_token_store(opts.store)  # bad input stops here, before any request
     given = _given_token(opts, deps)
     spec = job_kind.ProvisioningSpec(fd.ENTERPRISE_APP, base_url, sync_all)
     state = StateFile(deps.home, sleep=deps.sleep)
@@ -215,12 +246,8 @@ def run_provision(
         record = state.get(tenant_id, fd.UNIQUE_NAME)
         kept = dict(record.provisioning or {}) if record else {}
         location = opts.store or kept.get("store") or "keyring"
+        _check_token_store(location)
         store_spec = parse_store(location)
-        if store_spec.kind == "none":
-            raise UsageError(
-                "--store none would keep the token nowhere, and rotation and status need it",
-                hint="use --store keyring or --store env-file:PATH",
-            )
         store, notice = deps.open_store(store_spec, home=deps.home, sandbox=session.sandbox, env=deps.env)
         assert store is not None
         if notice:

@@ -38,7 +38,7 @@ from ssoctl.spec import (
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores import StoreSpec, parse_store
 from ssoctl.stores.base import Store
-from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
+from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions, check_provider_options
 
 from .confirm import confirm_change
 from .hints import command_for
@@ -269,13 +269,23 @@ def provider_options(opts: RegisterOptions) -> ProviderOptions:
     )
 
 
-def build_request(opts: RegisterOptions, home: Path) -> tuple[Portal, AppSpec, str | None]:
+def build_request(
+    opts: RegisterOptions, home: Path, *, sandbox: bool = True
+) -> tuple[Portal, AppSpec, str | None]:
     """The portal, desired spec and `--store` text an invocation asks for: checks only, no
-    request (user portal profiles are read from `home`)."""
+    request (user portal profiles are read from `home`). `sandbox`: whether the sandbox's fake
+    portals stand in for a PingOne environment or Okta org left out."""
     portal = find_portal(opts.portal, home=home, portal_file=opts.portal_file)
     spec = portal.build_spec(portal_options(opts))
-    if opts.store is not None:
-        parse_store(opts.store)  # bad input stops here, before any request
+    chosen = parse_store(opts.store) if opts.store is not None else None
+    if chosen is not None and chosen.kind in ("pingone", "okta"):
+        check_provider_options(chosen.kind, chosen.place, provider_options(opts), sandbox=sandbox)
+    if chosen is not None and chosen.kind == "none" and not opts.show_secret:
+        # bad input stops here, before any request (parse_store refuses unknown kinds)
+        raise UsageError(
+            "--store none would keep the new secret nowhere",
+            hint="add --show-secret to print it once, or use --store keyring / --store env-file:PATH",
+        )
     return portal, spec, opts.store
 
 
@@ -425,7 +435,9 @@ def apply_prepared(
 
 
 def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterOutcome:
-    portal, spec, requested_store = build_request(opts, deps.home)
+    portal, spec, requested_store = build_request(
+        opts, deps.home, sandbox=deps.sandbox_requested(opts.sandbox)
+    )
     state = StateFile(deps.home, sleep=deps.sleep)
     # --plan only reads: it does not wait for (or hold up) a run that applies.
     held = (

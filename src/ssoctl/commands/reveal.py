@@ -7,7 +7,7 @@ from ssoctl.deps import Deps
 from ssoctl.errors import StoreError, UsageError
 from ssoctl.ids import is_guid
 from ssoctl.portals import find_portal
-from ssoctl.spec import env_prefix
+from ssoctl.spec import check_display_name, env_prefix
 from ssoctl.state import Registration, StateFile
 from ssoctl.stores import parse_store
 
@@ -17,6 +17,7 @@ from .hints import command_for, hint_store
 def reveal_secret(
     deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool
 ) -> tuple[Registration, Credentials]:
+    check_display_name(name)
     profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home)
     in_sandbox = deps.sandbox_requested(sandbox)

@@ -28,7 +28,7 @@ from ssoctl.credentials import CredentialRef, Credentials, IssuedSecret
 from ssoctl.deps import Deps
 from ssoctl.errors import GraphError, SsoctlError, StoreError, UsageError
 from ssoctl.graph.mapping import AppState, PasswordInfo, graph_datetime, parse_graph_datetime
-from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult
+from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult, retry_budget
 from ssoctl.portals import find_portal
 from ssoctl.preflight import Need, preflight
 from ssoctl.resources import application, password
@@ -36,10 +36,10 @@ from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, C
 from ssoctl.resources.current import TenantView
 from ssoctl.resources.password import SECRET_NAME_PREFIX, NewSecret, SecretPlan, fmt_day, secret_end
 from ssoctl.secrets import Reminder
-from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN
+from ssoctl.spec import SECRET_DAYS_DEFAULT, SECRET_DAYS_MAX, SECRET_DAYS_MIN, check_display_name
 from ssoctl.state import HeldSecret, Registration, StateFile, exclusive_run
 from ssoctl.stores.base import Store
-from ssoctl.stores.portal_api import ProviderOptions
+from ssoctl.stores.portal_api import ProviderOptions, check_provider_options
 
 from .confirm import confirm_change
 from .hints import command_for
@@ -141,6 +141,7 @@ def confirm(yes: bool, deps: Deps, ui: LifecycleUI, question: str) -> None:
 
 
 def _check_options(opts: RotateOptions) -> None:
+    check_display_name(opts.name)
     if not 0 <= opts.overlap_days <= MAX_OVERLAP_DAYS:
         raise UsageError(
             f"--overlap-days {opts.overlap_days} is out of range",
@@ -249,9 +250,21 @@ def rotation_step(
 
 def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcome:
     _check_options(opts)
+    retry_budget(deps.env)  # SSOCTL_VERIFY_WAIT (the new secret is proven): bad input before any request
     profile = find_portal(opts.portal, home=deps.home)
     if opts.store is not None:
-        choose_store(opts.store, None)  # bad input stops here, before any request
+        chosen = choose_store(opts.store, None)  # bad input stops here, before any request
+        if chosen.kind in ("pingone", "okta"):
+            flags = ProviderOptions(
+                pingone_env=opts.pingone_env,
+                pingone_region=opts.pingone_region,
+                pingone_api_url=opts.pingone_api_url,
+                pingone_auth_url=opts.pingone_auth_url,
+                okta_org=opts.okta_org,
+            )
+            check_provider_options(
+                chosen.kind, chosen.place, flags, sandbox=deps.sandbox_requested(opts.sandbox)
+            )
     state = StateFile(deps.home, sleep=deps.sleep)
     running = exclusive_run(
         deps.home, command=f"ssoctl secrets rotate --portal {profile.name}", sleep=deps.sleep

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ssoctl.credential_health import CredentialHealth, assess
+from ssoctl.credential_health import CredentialHealth, assess, check_days
 from ssoctl.deps import Deps
-from ssoctl.errors import EXIT_ATTENTION, EXIT_OK, UsageError
+from ssoctl.errors import EXIT_ATTENTION, EXIT_OK
 from ssoctl.graph.api import CREDENTIAL_SELECT
 from ssoctl.graph.lag import Expected
 from ssoctl.state import Registration, StateFile
@@ -96,12 +96,8 @@ class StatusReport:
 
 def check_options(opts: StatusOptions) -> None:
     """Bad input, before any request."""
-    if opts.within < 0:
-        raise UsageError(
-            f"--within {opts.within} is negative", hint="give a number of days, e.g. --within 30"
-        )
-    if opts.alarm_days < 0:
-        raise UsageError(f"--alarm-days {opts.alarm_days} is negative", hint="e.g. --alarm-days 14")
+    check_days(opts.within, "--within", example=30)
+    check_days(opts.alarm_days, "--alarm-days", example=14)
     if opts.ics is not None:
         from ssoctl.expiry_calendar import check_target
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ssoctl.config import Cloud, check_tenant, graph_endpoint, resolve_cloud
+from ssoctl.config import Cloud, check_sign_in_environment, check_tenant, graph_endpoint, resolve_cloud
 from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.api import GraphApi
@@ -66,13 +66,8 @@ def graph_session(
     env_tenant = check_tenant(deps.env.get("AZURE_TENANT_ID"), source="AZURE_TENANT_ID")
     tenant = flag_tenant or env_tenant or None
     chosen_cloud = resolve_cloud(cloud, deps.env)
-    token = deps.env.get("SSOCTL_ACCESS_TOKEN")
-    if token is not None and not token.strip():
-        raise UsageError(
-            "SSOCTL_ACCESS_TOKEN is set but empty",
-            hint="unset it to sign in another way, or set it to a token from "
-            "`az account get-access-token --resource-type ms-graph`",
-        )
+    check_sign_in_environment(deps.env)
+    real_graph = graph_endpoint(chosen_cloud, deps.env)  # checked under --sandbox too
     server: Any = None
     if deps.sandbox_requested(sandbox):
         from ssoctl.graph.auth import StaticToken
@@ -89,7 +84,7 @@ def graph_session(
         authority = server.url  # the sandbox is its own login host (sandbox/login.py)
         tenant = None  # the sandbox has exactly one tenant; AZURE_TENANT_ID is for real tenants
     else:
-        base_url = graph_endpoint(chosen_cloud, deps.env)
+        base_url = real_graph
         sign_in = deps.sign_in(deps.env, cloud=chosen_cloud, tenant=tenant)
         credential, how = sign_in.credential, sign_in.description
         authority = login_authority(deps.env, chosen_cloud)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets as random_tokens
 from dataclasses import dataclass, field
 
-from ssoctl.credential_health import CredentialHealth, assess
+from ssoctl.credential_health import CredentialHealth, assess, check_days
 from ssoctl.deps import Deps
 from ssoctl.errors import EXIT_ATTENTION, EXIT_OK, UsageError
 from ssoctl.graph.api import CREDENTIAL_SELECT
@@ -20,6 +20,7 @@ from ssoctl.plan import NO_STORE, Change, SecretStatus, diff
 from ssoctl.portals import find_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import Action
+from ssoctl.spec import check_display_name
 from ssoctl.state import StateFile
 
 from .hints import command_for, hint_store, rotate_command
@@ -60,8 +61,8 @@ def read_registration_status(
     sandbox: bool,
     cloud: str | None,
 ) -> RegistrationStatus:
-    if within < 0:
-        raise UsageError(f"--within {within} is negative", hint="give a number of days, e.g. --within 30")
+    check_days(within, "--within", example=30)
+    check_display_name(name)
     profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:

@@ -26,7 +26,7 @@ from ssoctl.portals import find_portal
 from ssoctl.preflight import Need, preflight
 from ssoctl.resources import application
 from ssoctl.resources.base import APPLICATION, IDENTITY_PROVIDER, PASSWORD, Action
-from ssoctl.spec import env_prefix
+from ssoctl.spec import check_display_name, env_prefix
 from ssoctl.state import Registration, StateFile, exclusive_run
 from ssoctl.stores import parse_store
 from ssoctl.stores.portal_api import PortalApiStore, ProviderOptions
@@ -130,6 +130,7 @@ def run_unregister(
     remove_provider: bool = False,
     provider: ProviderOptions | None = None,
 ) -> UnregisterOutcome:
+    check_display_name(name)
     profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home, sleep=deps.sleep)
     unique_name = profile.unique_name(name or profile.name)

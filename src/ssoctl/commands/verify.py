@@ -28,12 +28,14 @@ from ssoctl.graph.token_check import (
     NO_SERVICE_PRINCIPAL,
     TokenResult,
     fetch_metadata,
+    retry_budget,
 )
 from ssoctl.plan import NO_STORE, SecretStatus, diff
 from ssoctl.portals import find_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action
 from ssoctl.secrets import Reminder, due_reminders
+from ssoctl.spec import check_display_name
 from ssoctl.state import StateFile
 
 from .lifecycle import Target, check_token, find_target, load_held, spec_for, store_hint
@@ -197,6 +199,8 @@ def metadata_check(session: GraphSession, tenant_id: str) -> Check:
 def run_verify(
     deps: Deps, *, portal: str, name: str | None, tenant: str | None, sandbox: bool, cloud: str | None = None
 ) -> VerifyOutcome:
+    check_display_name(name)
+    retry_budget(deps.env)  # SSOCTL_VERIFY_WAIT: bad input before any request
     profile = find_portal(portal, home=deps.home)
     state = StateFile(deps.home)
     with graph_session(deps, sandbox=sandbox, tenant=tenant, cloud=cloud) as session:

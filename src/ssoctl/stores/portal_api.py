@@ -129,6 +129,41 @@ class _Http:
             verbose.request(self.portal.lower(), method, verbose.safe_url(url), status, started=started)
 
 
+def check_provider_options(kind: str, place: str, options: ProviderOptions, *, sandbox: bool) -> None:
+    """The --store pingone / okta flags, checked before any request: the stores check them again
+    when they open, but that is after Graph has been read. The sandbox runs its own fake portal,
+    so there an environment ID or org URL may be left out. `place` is the ID or URL a
+    recorded location (`pingone:ENV`) carries."""
+    if kind == "pingone":
+        if not (options.pingone_env or place) and not sandbox:
+            raise UsageError(
+                "--store pingone needs --pingone-env ENV_ID",
+                hint="the environment ID is in the PingOne admin console → Environment → Properties",
+            )
+        region = (options.pingone_region or "com").lower()
+        if region not in PINGONE_REGIONS:
+            raise UsageError(
+                f"--pingone-region {options.pingone_region!r} is not known",
+                hint=f"use one of: {', '.join(PINGONE_REGIONS)}",
+            )
+        for url, flag in (
+            (options.pingone_api_url, "--pingone-api-url"),
+            (options.pingone_auth_url, "--pingone-auth-url"),
+        ):
+            if url is not None:
+                check_base_url(url, what=flag)
+    elif kind == "okta":
+        org = options.okta_org or place
+        if org:
+            from ssoctl.portals.base import check_okta_org
+
+            check_okta_org(org)
+        elif not sandbox:
+            raise UsageError(
+                "--store okta needs --okta-org URL", hint="e.g. --okta-org https://acme.okta.com"
+            )
+
+
 def _from_keyring(username: str) -> str | None:
     """A value the user keeps in the OS keyring (service `ssoctl`); None when there is none."""
     try:
