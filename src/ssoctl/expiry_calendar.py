@@ -90,6 +90,21 @@ def check_target(path: Path) -> None:
         raise UsageError(
             f"--ics: the folder {path.parent} does not exist", hint="create it, or choose another path"
         )
+    if path.is_file() and not _is_calendar(path):
+        raise UsageError(
+            f"--ics {path} exists and is not a calendar; ssoctl will not overwrite it",
+            hint="choose another path (e.g. --ics secrets.ics), or move that file away",
+        )
+
+
+def _is_calendar(path: Path) -> bool:
+    """An iCalendar file (ssoctl's own, perhaps cut short), or an empty one: safe to replace."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return not start or start.upper().startswith(b"BEGIN:VCALENDAR")
 
 
 def write_calendar(path: Path, data: bytes) -> None:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ssoctl.errors import StoreError
+from ssoctl.errors import AuthError, StoreError
 from ssoctl.files import write_private
 
 RECORD_FILE = "login.json"
@@ -52,24 +52,51 @@ def record_path(home: Path) -> Path:
     return home / RECORD_FILE
 
 
-def load_record(home: Path) -> LoginRecord | None:
+RECORD_VERSION = 1  # login.json's format; a higher one was written by a newer ssoctl
+KNOWN_METHODS = (METHOD_MSAL, METHOD_AZURE_CLI)
+_RELOGIN = "run `ssoctl logout`, then `ssoctl login` again"
+
+
+def _damaged(path: Path, what: str, hint: str = _RELOGIN) -> AuthError:
+    """The sign-in's files cannot be used: named, with what to do (exit 4, never "a bug")."""
+    return AuthError(f"{path} {what}", hint=hint, code="token_cache")
+
+
+def load_record(home: Path, *, strict: bool = False) -> LoginRecord | None:
+    """login.json, or None when there is none. A damaged, foreign or newer one is None too
+    (`logout` cleans up after it), unless `strict`: signing in with it says what is wrong."""
+    path = record_path(home)
     try:
-        data = json.loads(record_path(home).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
-        return None  # unreadable: as if signed out (`ssoctl login` writes a new one)
-    if not isinstance(data, dict):
+    except (OSError, ValueError) as exc:
+        if strict:
+            raise _damaged(path, f"cannot be read ({type(exc).__name__}): it is damaged") from None
         return None
     known = LoginRecord.__dataclass_fields__
+    version = data.get("version", RECORD_VERSION) if isinstance(data, dict) else None
+    if isinstance(version, int) and version > RECORD_VERSION:
+        if strict:
+            raise _damaged(
+                path,
+                f"was written by a newer ssoctl (format {version}; this one reads {RECORD_VERSION})",
+                hint="upgrade ssoctl, or " + _RELOGIN + " with this one",
+            )
+        return None
     try:
+        if not isinstance(data, dict) or data.get("method") not in KNOWN_METHODS:
+            raise TypeError("not a login record")
         return LoginRecord(**{k: v for k, v in data.items() if k in known})
     except TypeError:
+        if strict:
+            raise _damaged(path, "is not an ssoctl sign-in record (foreign or damaged)") from None
         return None
 
 
 def save_record(home: Path, record: LoginRecord) -> None:
-    write_private(record_path(home), (json.dumps(asdict(record), indent=1) + "\n").encode())
+    data = {"version": RECORD_VERSION, **asdict(record)}
+    write_private(record_path(home), (json.dumps(data, indent=1) + "\n").encode())
 
 
 def _persistence(home: Path, *, plaintext: bool) -> Any:
@@ -101,6 +128,52 @@ def open_cache(home: Path, *, plaintext: bool) -> Any:
     import msal_extensions
 
     return msal_extensions.PersistedTokenCache(_persistence(home, plaintext=plaintext))
+
+
+_CACHE_SECTIONS = ("AccessToken", "RefreshToken", "IdToken", "Account", "AppMetadata")
+
+
+def cache_path(home: Path, record: LoginRecord) -> Path:
+    return home / (PLAINTEXT_CACHE if record.plaintext else ENCRYPTED_CACHE)
+
+
+def check_cache(home: Path, record: LoginRecord) -> None:
+    """Before the login cache is used: it exists, only its owner can read it (the plain file),
+    and it holds MSAL's JSON. A damaged one is named with what to do, instead of MSAL's
+    exception deep inside the first Graph request."""
+    path = cache_path(home, record)
+    if not path.exists():
+        raise _damaged(path, "is missing: login.json names a sign-in whose token cache is gone")
+    if record.plaintext:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise _damaged(
+                path,
+                f"can be read by other users (mode {mode:04o}); it holds your sign-in's refresh token",
+                hint=f"chmod 600 {path}; if someone else may have read it, {_RELOGIN}",
+            )
+    from msal_extensions.persistence import PersistenceNotFound
+
+    try:
+        text = _persistence(home, plaintext=record.plaintext).load()
+    except PersistenceNotFound:
+        raise _damaged(path, "is missing: login.json names a sign-in whose token cache is gone") from None
+    except StoreError:
+        raise
+    except Exception as exc:  # undecryptable, unreadable, not text
+        raise _damaged(path, f"cannot be read or decrypted ({type(exc).__name__})") from None
+    if not (text or "").strip():
+        raise _damaged(path, "is empty: the sign-in's tokens are gone")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise _damaged(path, "is damaged (not the JSON MSAL writes; cut short or overwritten)") from None
+    sections = [data.get(name, {}) for name in _CACHE_SECTIONS] if isinstance(data, dict) else None
+    if sections is None or not all(
+        isinstance(section, dict) and all(isinstance(entry, dict) for entry in section.values())
+        for section in sections
+    ):
+        raise _damaged(path, "is not an MSAL token cache (foreign or damaged JSON)")
 
 
 def find_access_token(cache: Any, record: LoginRecord, scopes: Sequence[str]) -> tuple[str, int] | None:

@@ -241,8 +241,9 @@ class LoginCacheCredential:
         self.record = record
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from ssoctl.login_cache import find_access_token, open_cache
+        from ssoctl.login_cache import check_cache, find_access_token, open_cache
 
+        check_cache(self.home, self.record)
         cache = open_cache(self.home, plaintext=self.record.plaintext)
         found = find_access_token(cache, self.record, scopes)
         if found is not None:
@@ -340,7 +341,7 @@ def choose_sign_in(env: Mapping[str, str], *, cloud: Cloud, tenant: str | None) 
     from ssoctl.config import ssoctl_home
     from ssoctl.login_cache import METHOD_MSAL, load_record
 
-    record = load_record(ssoctl_home(env))
+    record = load_record(ssoctl_home(env), strict=True)
     if record is not None and record.method == METHOD_MSAL:
         what = f"ssoctl login ({record.username})" if record.username else "ssoctl login"
         return SignIn(GuardedCredential(LoginCacheCredential(ssoctl_home(env), record), what), what)

@@ -90,6 +90,24 @@ def remember_applied(portal: Portal, home: Path) -> None:
         pass  # the registration stands; later commands then ask for the profile by name
 
 
+def _load_applied(path: Path, key: str) -> Portal:
+    """ssoctl's copy of a `--portal-file` profile: damaged, it cannot be fixed by hand the way
+    the user's own file can, so the hint says how to replace it."""
+    fix = (
+        f"apply your profile again (`ssoctl azure register --portal-file YOUR-{key}.toml …`) "
+        f"to replace ssoctl's copy, or delete {path}"
+    )
+    try:
+        portal = load_profile_file(path)
+    except ProfileError as exc:
+        raise ProfileError(
+            f"ssoctl's copy of the {key!r} profile is damaged: {exc.message}", hint=fix
+        ) from None
+    if portal.name != key:
+        raise ProfileError(f"{path}: holds the profile {portal.name!r}, not {key!r}", hint=fix)
+    return portal
+
+
 def find_portal(
     name: str | None, *, home: Path, portal_file: Path | None = None, missing: UsageError | None = None
 ) -> Portal:
@@ -124,7 +142,7 @@ def find_portal(
             return portal
     applied = home / APPLIED / f"{key}.toml"
     if "/" not in key and applied.is_file():
-        return load_profile_file(applied)
+        return _load_applied(applied, key)
     if key == "federated-directory":
         raise UsageError(
             "federated-directory has no app registration profile (users sign in through its own app)",
