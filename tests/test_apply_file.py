@@ -428,27 +428,6 @@ def test_cli_json_error_lists_the_problems(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        (["--shard", "3/2"], "--shard 3/2"),
-        (["--concurrency", "0"], "--concurrency 0"),
-        (["--cloud", "mars"], "unknown cloud"),
-    ],
-)
-def test_cli_bad_flags_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
-    path = write(tmp_path, '[[registration]]\nportal = "emnify"\n')
-    result = CliRunner().invoke(app, ["apply", "-f", str(path), "--sandbox", *args])
-    assert result.exit_code == 2, result.output
-    assert fragment in result.stderr
-
-
-def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["apply", "-f", str(tmp_path / "nope.toml"), "--sandbox"])
-    assert result.exit_code == 2
-    assert "does not exist" in result.stderr
-
-
 def test_federated_directory_entries_are_provisions_with_their_own_keys(tmp_path: Path) -> None:
     body = """
         store = "env-file:creds.env"

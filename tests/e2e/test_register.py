@@ -244,30 +244,6 @@ def test_throttling_and_replication_delays_are_ridden_out(
     assert again.exit_code == 0 and again.mutating == []
 
 
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["--portal", "nope"], "unknown portal"),
-        (["--portal", "emnify", "--secret-days", "0"], "--secret-days"),
-        (["--portal", "emnify", "--secret-days", "731"], "--secret-days"),
-        (["--portal", "emnify", "--store", "vault"], "--store"),
-        (["--portal", "emnify", "--store", "none"], "--store none"),
-        (["--portal", "emnify", "--redirect-uri", "http://example.com/cb"], "https"),
-        (["--portal", "emnify", "--group-claims", "some"], "--group-claims"),
-        (["--portal", "emnify", "--store", "env-file:/nonexistent-dir/x.env"], "nonexistent-dir"),
-        (["--portal", "emnify", "--cloud", "mars"], "cloud"),
-    ],
-)
-def test_bad_input_exits_2_and_changes_nothing(
-    cli: Cli, tenant: Tenant, args: list[str], needle: str
-) -> None:
-    run = cli("azure", "register", *args, "--yes")
-    assert run.exit_code == 2, (run.stdout, run.stderr)
-    assert needle in run.stderr and "hint:" in run.stderr
-    assert run.mutating == []
-    assert tenant.apps() == []
-
-
 def test_bad_input_in_json_mode_is_a_json_error(cli: Cli) -> None:
     run = cli.register("--secret-days", "0", "--yes", "-o", "json")
     assert run.exit_code == 2
