@@ -14,6 +14,8 @@ import pytest
 from tests.reliability.matrix import BAD_INPUT, MODE_MEANING, POSITION_MODES, RESULTS, WHOLE_RUN_FAULTS
 from tests.reliability.test_bad_input import CASES
 from tests.reliability.test_matrix import FLOWS
+from tests.reliability.test_matrix_apply import APPLY
+from tests.reliability.test_matrix_apply import FLOW as APPLY_FLOW
 from tests.reliability.test_matrix_provision import FLOW as PROVISION_FLOW
 from tests.reliability.test_matrix_provision import PROVISION
 from tests.reliability.test_matrix_rotate import ROTATE_FLOWS
@@ -25,6 +27,7 @@ COMMANDS = {
     **{name: " ".join(flow.argv) for name, flow in STORE_FLOWS.items()},
     PROVISION_FLOW: " ".join(PROVISION),
     **{name: " ".join(argv) for name, argv in ROTATE_STORE_FLOWS.items()},
+    APPLY_FLOW: " ".join(APPLY),
 }
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -107,6 +110,15 @@ def render() -> str:
         "in its store and its salted hash in state.json next to the app and job it names, and a third",
         "run changes nothing.",
         "",
+        "`apply -f sso.toml --yes --concurrency 1` applies a file with an emnify and a PingOne",
+        "registration (keyring store). With `--concurrency 1` the registrations are read, planned and",
+        "applied one after another in file order, so request N is the same request in every run (each",
+        "test checks its clean run against the first one's). A case survives when the second run exits",
+        "0, both apps are exactly as their portals' guides say (PingOne's service principal, grant and",
+        "app role assignment one each, no service principal for emnify), each app has exactly one",
+        "client secret and it is the one the keyring holds and state.json names, no pending trace is",
+        "left, and a third run changes nothing.",
+        "",
         *_skipped_repeats(),
         "| fault mode | what the request gets |",
         "| --- | --- |",
@@ -122,7 +134,7 @@ def render() -> str:
         f"| **all** | | **{total}** | **{survived}** |",
         "",
         f"{survived} of {total} faulted runs were survived: zero orphaned secrets, zero duplicates, zero",
-        "tracebacks. Flows still to be added: `apply -f`.",
+        "tracebacks.",
         "",
     ]
     for name in sorted(RESULTS):
