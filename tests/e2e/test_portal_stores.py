@@ -401,3 +401,39 @@ def test_a_rate_limited_pingone_token_request_is_not_called_a_credentials_proble
         assert run.exit_code == 1 and "rate-limited" in run.stderr and "HTTP 429" in run.stderr
         assert "PINGONE_CLIENT_SECRET" not in run.stderr and "None" not in run.stderr
         assert run.mutating == [] and tenant.apps() == []
+
+
+def test_an_unproven_rotation_keeps_the_secret_the_provider_already_holds(
+    cli: Cli, tenant: Tenant, home: Path
+) -> None:
+    """Entra refusing the new secret (replication, here for longer than rotate waits) used to undo it
+    on the app although PingOne already held it and could not be given the old one back: PingOne
+    was left with a secret Entra did not know, while state.json and every later register called the
+    previous secret held. Now the new secret stays, recorded as held, and the run says it is unproven."""
+    import json as json_module
+
+    from tests.e2e.test_rotate import key_ids
+
+    with SeeingPingOne() as fake:
+        assert isinstance(fake, SeeingPingOne)
+        assert to_pingone(cli, fake).exit_code == 0
+        previous = key_ids(tenant, "ssoctl-emnify")
+        cli.faults = "secret-lag=100"  # a new secret refused at the token endpoint for its next 100 tries
+        run = cli(
+            "secrets", "rotate", "--portal", "emnify", "--sandbox", "--store", "pingone",
+            "--pingone-env", fake.env_id, "--pingone-api-url", fake.api_url, "--pingone-auth-url", fake.auth_url,
+            "--overlap-days", "0", "--yes", env=worker(fake),
+        )  # fmt: skip
+        assert run.exit_code == 1 and "unproven" in run.stderr and "PingOne already holds it" in run.stderr
+        (record,) = json_module.loads((home / "state.json").read_text())["registrations"].values()
+        held = record["secret"]["keyId"]
+        assert held not in previous and set(key_ids(tenant, "ssoctl-emnify")) == {held, *previous}
+        (idp,) = fake.idps.values()
+        assert fake.holds(idp["id"], fake.last_secret)
+        (hint,) = [
+            c["hint"] for c in tenant.app("ssoctl-emnify")["passwordCredentials"] if c["keyId"] == held
+        ]
+        assert fake.last_secret.startswith(hint)  # the provider's secret is the held one (Entra still lags)
+        cli.faults = ""
+        again = to_pingone(cli, fake)
+        assert again.exit_code == 0 and again.mutating == []

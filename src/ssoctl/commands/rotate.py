@@ -60,6 +60,13 @@ class RotateUndone(SsoctlError):
     code = "rotate_undone"
 
 
+class RotateUnproven(SsoctlError):
+    """The new secret did not prove itself, but a portal store (PingOne, Okta) already holds it and
+    cannot be given the previous one back: the new secret stays, on the app and in the record."""
+
+    code = "rotate_unproven"
+
+
 @dataclass(frozen=True)
 class RotateOptions:
     portal: str
@@ -475,7 +482,26 @@ def _undo(
     issued: IssuedSecret,
     why: str,
 ) -> NoReturn:
-    """Take the new secret back everywhere: app, store, state.json; then fail saying so."""
+    """Take the new secret back everywhere: app, store, state.json; then fail saying so.
+
+    Except from a portal store: it never shows a secret back, so the provider, which already took
+    the new secret, cannot get the previous one again. Taking the new secret off the app would
+    leave the provider with a secret Entra does not know, and state.json calling the previous
+    one held; so the new secret stays (state.json already records it, the previous one replaced),
+    unproven, and the command fails saying so."""
+    from ssoctl.stores.portal_api import PortalApiStore
+
+    if isinstance(store, PortalApiStore):
+        previous = record.secret.key_id if record.secret else None
+        raise RotateUnproven(
+            f"the new secret is unproven: {why}. {store.title} already holds it and never gives a secret "
+            f"back, so ssoctl kept it on the app and recorded it as held in {store.location}"
+            + (
+                f"; the previous secret {previous} stays on the app until the next rotate" if previous else ""
+            ),
+            hint=f"check sign-in through {store.title}; `ssoctl azure verify` shows what Entra says, and "
+            "running the same rotate again later writes and proves a fresh secret",
+        )
     left: list[str] = []
     with hold_ctrl_c():
         try:
