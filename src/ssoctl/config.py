@@ -108,6 +108,34 @@ def graph_endpoint(cloud: Cloud, env: Mapping[str, str]) -> str:
     return cloud.graph
 
 
+GRAPH_TIMEOUT_ENV = "SSOCTL_GRAPH_TIMEOUT"
+GRAPH_TIMEOUT_DEFAULT = 30.0  # seconds; kiota's own default (100 s read) leaves a hung call hanging
+GRAPH_TIMEOUT_RANGE = (0.1, 600.0)
+
+
+def graph_timeout(env: Mapping[str, str]) -> float:
+    """Seconds one Graph request may take before ssoctl stops waiting (SSOCTL_GRAPH_TIMEOUT).
+
+    A request that times out is handled like a connection dropped after Graph may have acted:
+    reads and PATCH upserts are sent again, addPassword is never re-sent blindly (graph.retry).
+    Checked before any request: a value that is not a number of seconds in range is bad input."""
+    raw = env.get(GRAPH_TIMEOUT_ENV)
+    if raw is None:
+        return GRAPH_TIMEOUT_DEFAULT
+    low, high = GRAPH_TIMEOUT_RANGE
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:  # also NaN and inf
+        raise UsageError(
+            f"{GRAPH_TIMEOUT_ENV}={raw!r} is not a number of seconds from {low:g} to {high:g}",
+            hint=f"set it to seconds, e.g. {GRAPH_TIMEOUT_ENV}=60, or unset it for the default "
+            f"({GRAPH_TIMEOUT_DEFAULT:g})",
+        )
+    return seconds
+
+
 def ssoctl_home(env: Mapping[str, str]) -> Path:
     """The one folder for config, state, token cache and the sandbox tenant."""
     if "SSOCTL_HOME" in env:

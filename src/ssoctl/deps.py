@@ -31,17 +31,28 @@ if TYPE_CHECKING:
 
 class GraphFactory(Protocol):
     def __call__(
-        self, base_url: str, credential: Any, *, sleep: Callable[[float], None], tenant_hint: str | None
+        self,
+        base_url: str,
+        credential: Any,
+        *,
+        sleep: Callable[[float], None],
+        tenant_hint: str | None,
+        timeout: float,
     ) -> GraphApi: ...
 
 
 def sdk_graph(
-    base_url: str, credential: Any, *, sleep: Callable[[float], None], tenant_hint: str | None
+    base_url: str,
+    credential: Any,
+    *,
+    sleep: Callable[[float], None],
+    tenant_hint: str | None,
+    timeout: float,
 ) -> GraphApi:
-    """Production Graph access: msgraph-sdk, imported only now."""
+    """Production Graph access: msgraph-sdk, imported only now. `timeout`: seconds per request."""
     from ssoctl.graph.client import SdkGraph
 
-    return SdkGraph(base_url, credential, sleep=sleep, tenant_hint=tenant_hint)
+    return SdkGraph(base_url, credential, sleep=sleep, tenant_hint=tenant_hint, timeout=timeout)
 
 
 class StoreOpener(Protocol):

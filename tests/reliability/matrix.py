@@ -10,9 +10,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 # Every mode at every position; "lag" and "throttle" are whole-run faults (one case per flow).
 POSITION_MODES = ("429", "500", "503", "reset", "500-after", "503-after", "reset-after")
+# A committed write answered by a client timeout: planted at every *writing* position of the clean
+# run only (a read that times out is handled as `reset-after` is, covered above), so the matrix
+# grows by a few cases per flow. The faulted run waits CLIENT_TIMEOUT seconds for each one.
+COMMIT_MODES = ("timeout-after",)
+CLIENT_TIMEOUT = "1"  # SSOCTL_GRAPH_TIMEOUT of a run with a COMMIT_MODES fault (seconds)
+HOLD_MS = 3000  # the sandbox holds that answer back longer than the client waits
 WHOLE_RUN_FAULTS = {"lag": "replication=3", "throttle": "throttle=2,retry-after=1"}
 MODE_MEANING = {
     "429": "429 TooManyRequests, not acted on",
@@ -22,6 +29,8 @@ MODE_MEANING = {
     "500-after": "acted on (committed), answered 500",
     "503-after": "acted on (committed), answered 503",
     "reset-after": "acted on (committed), connection dropped before the answer",
+    "timeout-after": f"acted on (committed), no answer within the client's timeout (SSOCTL_GRAPH_TIMEOUT={CLIENT_TIMEOUT}); "
+    "writing requests only",
     "lag": "every new application, client secret and service principal invisible to the next 3 requests "
     "that would show it (404 by id or uniqueName, left out of lists and of passwordCredentials)",
     "throttle": "every 2nd request 429 with Retry-After",
@@ -45,6 +54,35 @@ def shape(method: str, path: str) -> str:
     """`GET /v1.0/applications/{id}`: a request without its ids and literals, for the docs."""
     path = _JOB_ID.sub("{jobId}", path.split("?", 1)[0].removeprefix("/v1.0"))
     return f"{method} {_QUOTED.sub(lambda m: m.group(0) if _GUID.search(m.group(0)) is None else '{id}', _GUID.sub('{id}', path))}"
+
+
+def fault_cases(requests: list[dict[str, Any]], mode: str) -> list[tuple[int, str]]:
+    """(position, SSOCTL_SANDBOX_FAULTS) of every case of a position mode, from a clean run's
+    request log: each request position, or for COMMIT_MODES each Graph write's position (the
+    sandbox counts Graph requests only, so logins are not positions)."""
+    if mode not in COMMIT_MODES:
+        return [(p, f"fail-at={p},fail={mode}") for p in range(1, len(requests) + 1)]
+    graph = [r for r in requests if r["path"].startswith("/v1.0/")]
+    return [
+        (p, f"fail-at={p},fail={mode},hold={HOLD_MS}")
+        for p, r in enumerate(graph, 1)
+        if r["method"] in ("POST", "PATCH", "PUT", "DELETE")
+    ]
+
+
+def case_env(faults: str) -> dict[str, str]:
+    """What a faulted run's environment adds: a short Graph timeout for a COMMIT_MODES fault."""
+    return {"SSOCTL_GRAPH_TIMEOUT": CLIENT_TIMEOUT} if any(m in faults for m in COMMIT_MODES) else {}
+
+
+def position_of(requests: list[dict[str, Any]], method: str, path_end: str) -> int:
+    """The sandbox position (`fail-at`) of the first Graph request with this method and path end."""
+    graph = [r for r in requests if r["path"].startswith("/v1.0/")]
+    return next(
+        p
+        for p, r in enumerate(graph, 1)
+        if r["method"] == method and r["path"].split("?")[0].endswith(path_end)
+    )
 
 
 @dataclass

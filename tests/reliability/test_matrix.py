@@ -21,7 +21,16 @@ from tests.e2e.conftest import Cli, Recorder, Run, Tenant
 from tests.e2e.test_pingone import REDIRECT
 from tests.e2e.test_pingone import assert_is_the_guide as assert_pingone_guide
 from tests.e2e.test_register import assert_is_the_guide as assert_emnify_guide
-from tests.reliability.matrix import POSITION_MODES, RESULTS, WHOLE_RUN_FAULTS, FlowResult, shape
+from tests.reliability.matrix import (
+    COMMIT_MODES,
+    POSITION_MODES,
+    RESULTS,
+    WHOLE_RUN_FAULTS,
+    FlowResult,
+    case_env,
+    fault_cases,
+    shape,
+)
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -65,7 +74,8 @@ class Case:
 
     def run(self, faults: str = "") -> Run:
         self.cli.faults = faults
-        run = self.cli(*self.flow.argv, "--sandbox", env={"SSOCTL_HOME": str(self.home)}, sandbox=False)
+        env = {"SSOCTL_HOME": str(self.home), **case_env(faults)}
+        run = self.cli(*self.flow.argv, "--sandbox", env=env, sandbox=False)
         assert "Traceback" not in run.stdout + run.stderr, run.stderr
         assert run.exit_code != 3, run.stderr  # 3 is "a bug in ssoctl"
         return run
@@ -103,7 +113,7 @@ def _survive(case: Case, faults: str, result: FlowResult) -> None:
 
 
 @pytest.mark.parametrize("flow_name", sorted(FLOWS))
-@pytest.mark.parametrize("mode", [*POSITION_MODES, *WHOLE_RUN_FAULTS])
+@pytest.mark.parametrize("mode", [*POSITION_MODES, *COMMIT_MODES, *WHOLE_RUN_FAULTS])
 def test_every_fault_at_every_step_is_survived(
     flow_name: str, mode: str, tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -115,6 +125,6 @@ def test_every_fault_at_every_step_is_survived(
     if mode in WHOLE_RUN_FAULTS:
         _survive(Case(tmp_path / "whole", memory_keyring, flow), WHOLE_RUN_FAULTS[mode], result)
         return
-    for position in range(1, len(clean) + 1):
+    for position, faults in fault_cases(clean, mode):
         case = Case(tmp_path / f"at-{position}", memory_keyring, flow)
-        _survive(case, f"fail-at={position},fail={mode}", result)
+        _survive(case, faults, result)

@@ -20,7 +20,16 @@ import pytest
 
 from tests.e2e.conftest import Cli, Recorder, Run, Tenant
 from tests.e2e.test_pingone import REDIRECT
-from tests.reliability.matrix import POSITION_MODES, RESULTS, WHOLE_RUN_FAULTS, FlowResult, shape
+from tests.reliability.matrix import (
+    COMMIT_MODES,
+    POSITION_MODES,
+    RESULTS,
+    WHOLE_RUN_FAULTS,
+    FlowResult,
+    case_env,
+    fault_cases,
+    shape,
+)
 from tests.support.memory_keyring import MemoryKeyring
 
 UNIQUE = "ssoctl-pingone"
@@ -63,7 +72,8 @@ class RotateCase:
 
     def run(self, faults: str = "") -> Run:
         self.cli.faults = faults
-        run = self.cli(*self.argv, "--sandbox", env={"SSOCTL_HOME": str(self.home)}, sandbox=False)
+        env = {"SSOCTL_HOME": str(self.home), **case_env(faults)}
+        run = self.cli(*self.argv, "--sandbox", env=env, sandbox=False)
         assert "Traceback" not in run.stdout + run.stderr, run.stderr
         assert run.exit_code != 3, run.stderr  # 3 is "a bug in ssoctl"
         return run
@@ -112,7 +122,7 @@ def _survive(case: RotateCase, faults: str, result: FlowResult) -> None:
 
 
 @pytest.mark.parametrize("flow_name", sorted(ROTATE_FLOWS))
-@pytest.mark.parametrize("mode", [*POSITION_MODES, *WHOLE_RUN_FAULTS])
+@pytest.mark.parametrize("mode", [*POSITION_MODES, *COMMIT_MODES, *WHOLE_RUN_FAULTS])
 def test_every_fault_at_every_step_of_a_rotate_is_survived(
     flow_name: str, mode: str, tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -132,6 +142,6 @@ def test_every_fault_at_every_step_of_a_rotate_is_survived(
             RotateCase(tmp_path / "whole", memory_keyring, argv, template), WHOLE_RUN_FAULTS[mode], result
         )
         return
-    for position in range(1, len(clean.requests) + 1):
+    for position, faults in fault_cases(clean.requests, mode):
         case = RotateCase(tmp_path / f"at-{position}", memory_keyring, argv, template)
-        _survive(case, f"fail-at={position},fail={mode}", result)
+        _survive(case, faults, result)

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.matrix import BAD_INPUT, MODE_MEANING, POSITION_MODES, RESULTS, WHOLE_RUN_FAULTS
+from tests.reliability.matrix import (
+    BAD_INPUT,
+    COMMIT_MODES,
+    MODE_MEANING,
+    POSITION_MODES,
+    RESULTS,
+    WHOLE_RUN_FAULTS,
+)
 from tests.reliability.test_bad_input import CASES
 from tests.reliability.test_matrix import FLOWS
 from tests.reliability.test_matrix_apply import APPLY
@@ -51,7 +58,7 @@ def _skipped_repeats() -> list[str]:
 
 
 def render() -> str:
-    modes = [*POSITION_MODES, *WHOLE_RUN_FAULTS]
+    modes = [*POSITION_MODES, *COMMIT_MODES, *WHOLE_RUN_FAULTS]
     total = sum(r.cases for r in RESULTS.values())
     survived = sum(r.survived for r in RESULTS.values())
     lines = [
@@ -142,6 +149,13 @@ def render() -> str:
         lines += [f"- `{s}`" for s in RESULTS[name].clean]
         lines.append("")
     lines += [
+        "`timeout-after` is planted only at the requests that write (upserts, addPassword, grants,",
+        "assignments, removePassword, deletes): ssoctl waits `SSOCTL_GRAPH_TIMEOUT` (default 30 s; 1 s",
+        "in these runs) for each Graph request, then handles the request as one whose answer was lost",
+        "after Graph may have acted: reads and PATCH upserts are sent again, addPassword goes through",
+        "the pending-secret trace (the secret it may have made is looked for and removed, never asked",
+        "for twice), and a POST (a grant, an assignment) is not repeated: the next run reads what it did.",
+        "",
         "## Interrupted and concurrent runs",
         "",
         "`tests/reliability/test_interrupts.py` runs ssoctl as a real process:",

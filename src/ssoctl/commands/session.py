@@ -7,7 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ssoctl.config import Cloud, check_sign_in_environment, check_tenant, graph_endpoint, resolve_cloud
+from ssoctl.config import (
+    Cloud,
+    check_sign_in_environment,
+    check_tenant,
+    graph_endpoint,
+    graph_timeout,
+    resolve_cloud,
+)
 from ssoctl.deps import Deps
 from ssoctl.errors import UsageError
 from ssoctl.graph.api import GraphApi
@@ -65,6 +72,7 @@ def graph_session(
     flag_tenant = check_tenant(tenant, source="--tenant")
     env_tenant = check_tenant(deps.env.get("AZURE_TENANT_ID"), source="AZURE_TENANT_ID")
     tenant = flag_tenant or env_tenant or None
+    timeout = graph_timeout(deps.env)
     chosen_cloud = resolve_cloud(cloud, deps.env)
     check_sign_in_environment(deps.env)
     real_graph = graph_endpoint(chosen_cloud, deps.env)  # checked under --sandbox too
@@ -89,7 +97,9 @@ def graph_session(
         credential, how = sign_in.credential, sign_in.description
         authority = login_authority(deps.env, chosen_cloud)
     try:
-        graph = deps.graph_factory(base_url, credential, sleep=deps.sleep, tenant_hint=tenant)
+        graph = deps.graph_factory(
+            base_url, credential, sleep=deps.sleep, tenant_hint=tenant, timeout=timeout
+        )
         try:
             yield GraphSession(
                 graph, server is not None, how, tenant, chosen_cloud, base_url, authority=authority

@@ -97,7 +97,13 @@ def graph_error(
     status = failure.status
     message = f"{what}: {failure.message or f'HTTP {status}'}"
     hint: str | None = None
-    if status == 0:
+    if status == 0 and failure.timed_out:
+        message = f"{what}: Microsoft Graph at {host} gave {failure.message}"
+        hint = (
+            "Graph may be slow right now: run the command again (it is safe to repeat); to wait "
+            "longer per request, set SSOCTL_GRAPH_TIMEOUT (seconds, default 30)"
+        )
+    elif status == 0:
         message = f"{what}: could not reach Microsoft Graph at {host} ({failure.message})"
         hint = (
             f"check the network connection to {host}, proxy settings "

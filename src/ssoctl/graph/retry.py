@@ -8,7 +8,8 @@ The rules (DESIGN.md "Eventual consistency is normal"):
   `NoBackingApplicationObject`, and (for writes that reference a just-created service principal)
   400 "Not a valid reference update.": the object was just created and has not replicated yet. Back off
   exponentially from 0.5 s until `max_wait` seconds have been spent waiting in total.
-- 500, 502, 504 and a connection dropped without an answer, on requests that are safe to repeat
+- 500, 502, 504, a connection dropped without an answer and no answer within SSOCTL_GRAPH_TIMEOUT
+  (all three: Graph may have acted), on requests that are safe to repeat
   (GET, PATCH: sending them twice leaves the tenant as sending them once): wait 1 s, then 2 s, at
   most `MAX_TRANSIENT_RETRIES` times. A POST is not repeated (it could create a second grant or
   secret); the next run reads what it did.
@@ -53,6 +54,7 @@ class Failure:
     detail_codes: tuple[str, ...] = ()
     retry_after: str | None = None  # the raw header value
     sent: bool = True  # False when the request provably never left (connection refused)
+    timed_out: bool = False  # no answer within SSOCTL_GRAPH_TIMEOUT (Graph may have acted)
 
     def has_code(self, code: str) -> bool:
         return self.code == code or code in self.detail_codes

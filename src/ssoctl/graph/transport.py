@@ -46,7 +46,7 @@ with warnings.catch_warnings():
     from msgraph.graph_service_client import GraphServiceClient
 
 from ssoctl import verbose
-from ssoctl.config import check_base_url, is_loopback_host
+from ssoctl.config import GRAPH_TIMEOUT_DEFAULT, check_base_url, is_loopback_host
 from ssoctl.errors import GraphError, SsoctlError
 from ssoctl.graph.api import JSON
 from ssoctl.graph.auth import SIGN_IN_HINT, TokenCredentialLike
@@ -60,6 +60,7 @@ REPEATABLE_METHODS = (Method.GET, Method.PATCH)
 T = TypeVar("T")
 
 GLOBAL_GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (no more than the request timeout)
 ERROR_MAP: dict[str, Any] = {"XXX": ODataError}
 
 
@@ -132,6 +133,7 @@ class GraphTransport:
         sleep: Callable[[float], None] = time.sleep,
         tenant_hint: str | None = None,
         max_wait: float = 60.0,
+        timeout: float = GRAPH_TIMEOUT_DEFAULT,
     ) -> None:
         self._base = check_base_url(base_url, what="Microsoft Graph endpoint")
         self._host = (urlsplit(self._base).hostname or "").lower()
@@ -142,6 +144,7 @@ class GraphTransport:
         self._sleep = sleep
         self._tenant_hint = tenant_hint
         self._max_wait = max_wait
+        self._timeout = timeout
         self._local = threading.local()
         self._sessions: list[_Session] = []
         self._sessions_lock = threading.Lock()
@@ -159,7 +162,13 @@ class GraphTransport:
             )
             options = dict(graph_default_options)
             options[RetryHandlerOption.get_key()] = no_sdk_retries()
-            http = GraphClientFactory.create_with_default_middleware(options=options)
+            # An explicit timeout (SSOCTL_GRAPH_TIMEOUT) instead of kiota's 100 s: a request
+            # Graph holds on to ends, and is handled as an answer lost after Graph may have acted.
+            client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, CONNECT_TIMEOUT)),
+                http2=True,
+            )
+            http = GraphClientFactory.create_with_default_middleware(client=client, options=options)
             if verbose.is_on():
                 verbose.hook_graph_client(http)
             adapter = GraphRequestAdapter(auth, client=http)
@@ -245,8 +254,10 @@ class GraphTransport:
                 failure = failure_from_api_error(exc)
             except httpx.TransportError as exc:
                 verbose.graph_failure(str(info.http_method.value), info.url, exc)
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                failure = Failure(status=0, message=type(exc).__name__, sent=not never_sent)
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+                timed_out = isinstance(exc, httpx.TimeoutException) and not never_sent
+                message = f"no answer within {self._timeout:g} s" if timed_out else type(exc).__name__
+                failure = Failure(status=0, message=message, sent=not never_sent, timed_out=timed_out)
             except ClientAuthenticationError as exc:  # a credential not wrapped by graph.auth
                 raise sign_in_failed(exc, SIGN_IN_HINT) from None
             if call.accept is not None and call.accept(failure):

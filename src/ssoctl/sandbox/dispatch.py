@@ -17,7 +17,7 @@ from typing import Any
 from ssoctl.sandbox import graph_errors as ge
 from ssoctl.sandbox import login, replication
 from ssoctl.sandbox.auth import authenticate, require
-from ssoctl.sandbox.faults import Faults, InFlight, PositionFault, ThrottleCounter
+from ssoctl.sandbox.faults import HANG_SECONDS, Faults, InFlight, PositionFault, ThrottleCounter
 from ssoctl.sandbox.odata import Segment, parse_query, split_path
 from ssoctl.sandbox.resources import build_router
 from ssoctl.sandbox.router import MUTATING_METHODS, Context, Request, Response
@@ -39,13 +39,13 @@ class Outcome:
     mutating: bool
     raw: bytes | None = None  # a body that is not JSON (the login server's HTML form_post page)
     dropped: bool = False  # close the connection without an answer (a reset fault)
-    hang: bool = False  # ... after holding it open for HANG_SECONDS (or until the server stops)
+    hold: float = 0.0  # ... after holding it open this many seconds (or until the server stops)
 
 
 def _planted_fault(mode: str, *, label: str = "") -> ge.GraphFault:
     """The answer a position fault gives (Faults.fail_mode, without "-after"); the request log
     marks it `fail-<mode>` (`fail-503-after` when the sandbox acted first)."""
-    if mode == "hang":
+    if mode in ("hang", "timeout"):
         mode = "reset"
     if mode == "429":
         fault = ge.throttled(1)
@@ -163,9 +163,9 @@ class Dispatcher:
                 "concurrent": concurrent,
             }
         )
-        dropped = planted is not None and planted.startswith(("reset", "hang"))
-        hang = planted == "hang-after"
-        return Outcome(response.status, response.body, response.headers, mutating, dropped=dropped, hang=hang)
+        dropped = planted is not None and planted.startswith(("reset", "hang", "timeout"))
+        hold = {"hang-after": HANG_SECONDS, "timeout-after": self.faults.hold_seconds}.get(planted or "", 0.0)
+        return Outcome(response.status, response.body, response.headers, mutating, dropped=dropped, hold=hold)
 
     def _login(
         self,

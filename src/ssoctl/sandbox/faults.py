@@ -25,11 +25,23 @@ _KEYS = {
     "fail": "fail_mode",
     "no-secrets": "forbid_secrets",
     "password-lag": "password_lag_hits",
+    "hold": "hold_ms",
 }
 # Position faults (`fail_at`): what happens to the Nth Graph request of one server. "-after" modes
 # let the sandbox carry the request out first (Graph committed the write, the answer was lost).
-FAIL_MODES = ("429", "500", "503", "reset", "500-after", "503-after", "reset-after", "hang-after")
+FAIL_MODES = (
+    "429",
+    "500",
+    "503",
+    "reset",
+    "500-after",
+    "503-after",
+    "reset-after",
+    "hang-after",
+    "timeout-after",
+)
 HANG_SECONDS = 30.0  # "hang-after": how long the answer is held back before the connection drops
+TIMEOUT_HOLD_MS = 120_000  # "timeout-after" without `hold`: longer than any sane client timeout
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,11 @@ class Faults:
     fail_at, fail_mode: the fail_at-th Graph request this server handles (1-based; 0 = none) fails
         as fail_mode says (FAIL_MODES): 429/500/503 or a dropped connection ("reset") without
         acting, or "500-after"/"503-after"/"reset-after": acted on, then that answer instead;
-        "hang-after": acted on, then no answer for HANG_SECONDS (a client to kill mid-request).
+        "hang-after": acted on, then no answer for HANG_SECONDS (a client to kill mid-request);
+        "timeout-after": acted on, then no answer for `hold_ms` (default TIMEOUT_HOLD_MS), longer
+        than the client waits: Graph committed the write and the client timed out.
+    hold_ms: how long "timeout-after" holds the answer back before dropping the connection; set
+        it just above the client's timeout (SSOCTL_GRAPH_TIMEOUT) to keep tests fast.
     forbid_secrets: a tenant app-management policy that forbids client secrets on applications
         (addPassword -> 400 CredentialTypeNotAllowedAsPerAppPolicy).
     password_lag_hits: a new client secret has not reached the replica that answers removePassword:
@@ -69,6 +85,12 @@ class Faults:
     fail_mode: str = ""
     forbid_secrets: bool = False
     password_lag_hits: int = 0
+    hold_ms: int = 0
+
+    @property
+    def hold_seconds(self) -> float:
+        """How long a "timeout-after" answer is held back."""
+        return (self.hold_ms or TIMEOUT_HOLD_MS) / 1000
 
     def __post_init__(self) -> None:
         if self.fail_at and self.fail_mode not in FAIL_MODES:
@@ -84,6 +106,7 @@ class Faults:
             "latency_ms",
             "fail_at",
             "password_lag_hits",
+            "hold_ms",
         )
         for name in numbers:
             if getattr(self, name) < 0:

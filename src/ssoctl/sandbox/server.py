@@ -21,7 +21,7 @@ from types import TracebackType
 from ssoctl.errors import UsageError
 from ssoctl.sandbox.auth import issue_token
 from ssoctl.sandbox.dispatch import Dispatcher
-from ssoctl.sandbox.faults import HANG_SECONDS, Faults
+from ssoctl.sandbox.faults import Faults
 from ssoctl.sandbox.state import TenantStore
 
 HOST = "127.0.0.1"
@@ -112,8 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             request_id=request_id,
             client_request_id=client_request_id,
         )
-        if outcome.hang:  # the client waits in vain (to be killed mid-request by a test)
-            deadline = time.monotonic() + HANG_SECONDS
+        if outcome.hold:  # the client waits in vain (killed mid-request, or it times out)
+            deadline = time.monotonic() + outcome.hold
             while not server.stopping and time.monotonic() < deadline:
                 time.sleep(0.05)
         if outcome.dropped:  # a reset fault: the client never gets an answer
