@@ -231,3 +231,36 @@ def test_a_lost_add_password_answer_while_graph_lags_leaves_no_orphan(
     assert again.exit_code == 0, again.stderr
     (password,) = Tenant(home).app()["passwordCredentials"]
     assert password["keyId"] == held_key(home)
+
+
+def test_prune_leaves_the_secret_an_interrupted_run_stored_but_did_not_record(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A run died after storing its new secret and before recording it: state.json names the
+    secret only as pending, and the read may not even list it yet. Prune must not take it for an
+    orphan (the store holds it: removing it breaks sign-in); the next register adopts it."""
+    home = tmp_path / "ssoctl"
+    assert cli(home).register("--yes").exit_code == 0
+    previous = held_key(home)
+    app = Tenant(home).app()
+    name = "ssoctl 2026-12-02 beef01"
+    status, added = Tenant(home).call(
+        "POST", f"/applications/{app['id']}/addPassword", {"passwordCredential": {"displayName": name}}
+    )
+    assert status == 200
+    (slot,) = [k for k in memory_keyring.entries if k[1].endswith("/client_secret")]
+    memory_keyring.entries[slot] = added["secretText"]  # stored ...
+    state_path = home / "state.json"
+    doc = json.loads(state_path.read_text())
+    (record,) = doc["registrations"].values()
+    record["pendingSecrets"] = [name]  # ... but only noted as pending
+    state_path.write_text(json.dumps(doc))
+    relag(home, 3)
+    pruned = cli(home)("secrets", "prune", "--sandbox", "--yes", "-o", "json")
+    assert pruned.exit_code == 0 and pruned.json()["removed"] == [], pruned.stdout
+    assert added["keyId"] in {p["keyId"] for p in Tenant(home).app()["passwordCredentials"]}
+    adopted = cli(home).register("--yes")
+    assert adopted.exit_code == 0, adopted.stderr
+    assert held_key(home) == added["keyId"] and not adopted.mutating  # adopted, nothing added
+    keys = {p["keyId"] for p in Tenant(home).app()["passwordCredentials"]}
+    assert keys == {previous, added["keyId"]}  # the previous one stays for the portal, tracked

@@ -5,7 +5,9 @@ For every registration ssoctl manages in the tenant (state.json), one read of th
   by `register` has no date and stays until it expires) is removed;
 - an orphan — a secret ssoctl made (its displayName starts with `ssoctl `) that is neither the
   secret a store holds nor a replaced one — is removed (left by an interrupted run, or by hand);
-- the held secret and secrets ssoctl did not make are never touched.
+- the held secret and secrets ssoctl did not make are never touched, nor is a secret an
+  interrupted run noted as pending: it may be the one its store now holds (the run died between
+  storing and recording it), so the next `azure register` adopts it or removes it, knowing which.
 The plan is shown first; a second run finds nothing and makes no change.
 """
 
@@ -48,6 +50,8 @@ def _why_remove(record: Registration, cred: PasswordInfo, now: datetime) -> str 
     """Why this credential may go now, or None to keep it."""
     if record.secret is not None and cred.key_id == record.secret.key_id:
         return None  # the one a store holds (and the portal uses)
+    if cred.display_name in record.pending:
+        return None  # an interrupted run's: maybe stored already; register adopts or removes it
     expired = cred.end is not None and cred.end <= now
     if cred.key_id in record.replaced:
         until = record.overlap_until.get(cred.key_id)
