@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ssoctl.sandbox import Faults, read_request_log, replication, start_sandbox
 from ssoctl.sandbox.state import TenantStore
 from tests.e2e.conftest import Cli, Recorder, Run, Tenant
@@ -264,3 +266,40 @@ def test_prune_leaves_the_secret_an_interrupted_run_stored_but_did_not_record(
     assert held_key(home) == added["keyId"] and not adopted.mutating  # adopted, nothing added
     keys = {p["keyId"] for p in Tenant(home).app()["passwordCredentials"]}
     assert keys == {previous, added["keyId"]}  # the previous one stays for the portal, tracked
+
+
+def test_a_secret_removed_by_hand_days_after_it_was_made_is_replaced_without_waiting(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Waiting for replication is for what ssoctl wrote moments ago: a held secret whose name
+    dates it days back, missing from the app, was removed (by hand), so register makes a new one
+    at once; the same secret missing right after it was made is waited for first."""
+    home = tmp_path / "ssoctl"
+    assert cli(home).register("--yes").exit_code == 0
+    app = Tenant(home).app()
+    (password,) = app["passwordCredentials"]
+    status, _ = Tenant(home).call(
+        "POST", f"/applications/{app['id']}/removePassword", {"keyId": password["keyId"]}
+    )
+    assert status == 204
+    state_path = home / "state.json"
+    fresh = state_path.read_text()
+    old = json.loads(fresh)
+    (record,) = old["registrations"].values()
+    record["secret"]["displayName"] = "ssoctl 2026-01-05 0a1b2c"  # made long ago
+    state_path.write_text(json.dumps(old))
+    weeks = cli(home).register("--yes")
+    assert weeks.exit_code == 0 and weeks.requests[0]["method"] == "GET", weeks.stderr
+    reads = [r for r in weeks.requests if r["method"] == "GET" and "uniqueName" in r["path"]]
+    assert len(reads) == 1 and len(Tenant(home).app()["passwordCredentials"]) == 1  # no wait, new secret
+
+    (password,) = Tenant(home).app()["passwordCredentials"]
+    status, _ = Tenant(home).call(
+        "POST", f"/applications/{Tenant(home).app()['id']}/removePassword", {"keyId": password["keyId"]}
+    )
+    assert status == 204
+    moments = cli(home)
+    run = moments.register("--yes")
+    assert run.exit_code == 0, run.stderr
+    reads = [r for r in run.requests if r["method"] == "GET" and "uniqueName" in r["path"]]
+    assert len(reads) > 1 and sum(moments.sleep.waits) == pytest.approx(30.0)  # waited 30 s, then believed it

@@ -9,7 +9,9 @@ such a read makes ssoctl add a second secret, call a held secret lost, or forget
 delete. So the reads that follow ssoctl's own writes say what they expect (from state.json's
 record); while the answer lacks it, the read is repeated with the replication back-off
 (`retry.next_wait`) for at most `SETTLE_MAX_WAIT` seconds. After that the answer stands: the
-object really was deleted or the secret removed, by hand. Pure: no I/O.
+object really was deleted or the secret removed, by hand. Only recent writes are waited for
+(`resources.application.expectation`: a secret's name carries the day it was made), so a secret
+removed by hand weeks later is believed gone at once. Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from ssoctl.errors import GraphError
 from ssoctl.graph.api import GraphApi
@@ -17,15 +18,35 @@ from ssoctl.resources.base import APPLICATION, Action, ApplyContext, Change, Ste
 from ssoctl.spec import AppSpec, OptionalClaim, Permission, PermissionName
 from ssoctl.state import Registration
 
+REPLICATION_WINDOW = timedelta(days=2)  # a write older than this has replicated, whatever a read says
 
-def expectation(record: Registration | None) -> Expected | None:
+
+def written_recently(display_name: str, now: datetime) -> bool:
+    """Could a secret named so still be replicating? Its name carries the day ssoctl made it
+    (`ssoctl 2026-12-02 1a2b3c`); a name without one might be new, so it counts as recent."""
+    parts = display_name.split()
+    try:
+        made = datetime.strptime(parts[1], "%Y-%m-%d").replace(tzinfo=UTC)
+    except (IndexError, ValueError):
+        return True
+    return now - made <= REPLICATION_WINDOW
+
+
+def expectation(record: Registration | None, now: datetime | None = None) -> Expected | None:
     """What a caught-up read shows of the app ssoctl's record describes: the app, the secret a
-    store holds and the secrets an interrupted run may have added (graph.lag). None: no record,
-    nothing ssoctl wrote to wait for."""
+    store holds and the secrets an interrupted run may have added (graph.lag). None: nothing
+    ssoctl wrote recently enough to still be replicating (no record, or its last secret is days
+    old: then a read that lacks something is believed at once, with no wait). `now` is the real
+    time (replication runs on it), not a command's clock."""
     if record is None or not record.app_id:
         return None
-    held = (record.secret.key_id,) if record.secret else ()
-    return Expected(app_id=record.app_id, key_ids=held, secret_names=tuple(record.pending))
+    now = now or datetime.now(UTC)
+    pending = tuple(n for n in record.pending if written_recently(n, now))
+    held = record.secret
+    if held is not None and not written_recently(held.display_name, now) and not pending:
+        return None
+    keys = (held.key_id,) if held is not None and written_recently(held.display_name, now) else ()
+    return Expected(app_id=record.app_id, key_ids=keys, secret_names=pending)
 
 
 def read(graph: GraphApi, spec: AppSpec, record: Registration | None = None) -> AppState | None:

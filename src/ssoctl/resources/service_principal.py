@@ -11,6 +11,7 @@ from ssoctl.errors import GraphError
 from ssoctl.graph.api import GraphApi
 from ssoctl.graph.mapping import AppState
 from ssoctl.portals.graph_permissions import api_name
+from ssoctl.resources.application import expectation
 from ssoctl.resources.base import APPLICATION, SERVICE_PRINCIPAL, Action, ApplyContext, Change, Step
 from ssoctl.resources.consent import resource_apps
 from ssoctl.resources.current import ServicePrincipalState
@@ -31,6 +32,7 @@ def read(
         and record
         and record.app_id.lower() == app.app_id.lower()
         and record.resources.get(SERVICE_PRINCIPAL)
+        and expectation(record) is not None  # made recently enough to be replicating still
     )
     expect = [app.app_id] if app and made else []
     found = [ServicePrincipalState.from_json(raw) for raw in graph.list_service_principals(wanted, expect)]
