@@ -79,3 +79,21 @@ def test_version_1_state_files_are_read(tmp_path: Path) -> None:
     )
     (reg,) = StateFile(tmp_path).all()
     assert reg.resources == {} and reg.app_id == "a"
+
+
+def test_a_secret_predates_a_record_only_when_it_started_before_it_and_no_run_of_it_left_its_name() -> None:
+    from ssoctl.graph.mapping import parse_graph_datetime
+
+    record = Registration(
+        "emnify", "emnify", "ssoctl-emnify", "t", "a", "o", created="2026-12-02T03:10:04.500000Z"
+    )
+    before, after = (
+        parse_graph_datetime("2026-12-02T03:10:04.4Z"),
+        parse_graph_datetime("2026-12-02T03:10:05Z"),
+    )
+    assert record.predates(before, "ssoctl 2026-12-02 abc")
+    assert not record.predates(after, "ssoctl 2026-12-02 abc")
+    pending = Registration(**{**record.__dict__, "pending": ("ssoctl 2026-12-02 abc",)})
+    assert not pending.predates(before, "ssoctl 2026-12-02 abc")  # an interrupted run of this record
+    older = Registration(**{**record.__dict__, "created": None})  # written by an older ssoctl
+    assert not older.predates(before, "ssoctl 2026-12-02 abc")

@@ -7,7 +7,9 @@ status answers "does someone have to act?":
 - `expired`: its end has passed;
 - `expiring`: it ends within the window (days left, rounded up, at most `within`);
 - `orphan`: ssoctl made it, and no store holds it and no portal is meant to (not the secret
-  ssoctl stored, not one it replaced and keeps for the portal): nothing can use it; `prune`;
+  ssoctl stored, not one it replaced and keeps for the portal): nothing can use it; `prune`.
+  Not one made before this machine's record of the registration (state.json was made again):
+  another store may hold it, so it is not called an orphan (its store shows as unknown);
 - `ok`: otherwise.
 
 A credential "ssoctl made" is one of a registration in state.json that is its stored secret, a
@@ -146,7 +148,8 @@ def _one(
     replaced = bool(reg) and key_id in {k.lower() for k in (reg.replaced if reg else ())}
     named_like_ssoctl = kind == "secret" and (name or "").startswith(f"{SECRET_NAME_PREFIX} ")
     managed = reg is not None and (held is not None or replaced or named_like_ssoctl)
-    orphan = managed and held is None and not replaced
+    made_before_record = reg is not None and reg.predates(start, name)
+    orphan = managed and held is None and not replaced and not made_before_record
     status, left = _status(end, now, within, orphan)
     flags: list[str] = []
     if end is None:

@@ -6,6 +6,8 @@ expiry) sits in which store. That lets a re-run know the stored secret is still 
 with a single Graph read, and lets later commands (`secrets status`, reminders, rotation,
 unregister) work without unlocking a keyring. Written atomically with mode 0600; every
 read-modify-write holds `state.json.lock`, so two ssoctl processes never lose each other's records.
+Every write first keeps the version it replaces as `state.json.bak` (0600): removing a damaged
+state.json is not harmless (ssoctl forgets which store holds each secret), restoring that copy is.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,11 @@ class Registration:
     # yet (written before the request): a run killed mid-request leaves this trace, and the next
     # run removes (or adopts) the credential it may have made instead of adding another.
     pending: tuple[str, ...] = ()
+    # When this machine first recorded the registration (UTC, microseconds). A client secret that
+    # started before it was made before ssoctl here knew the app (state.json was removed and made
+    # again): another store may hold it, so `secrets prune` leaves it. None: written by an older
+    # ssoctl, which did not note it.
+    created: str | None = None
 
     @property
     def key(self) -> str:
@@ -121,7 +128,24 @@ class Registration:
             else None,
             overlap_until={str(k): str(v) for k, v in (raw.get("overlapUntil") or {}).items()},
             pending=tuple(str(n) for n in raw.get("pendingSecrets") or ()),
+            created=str(raw["created"]) if raw.get("created") else None,
         )
+
+    @property
+    def created_datetime(self) -> datetime | None:
+        try:
+            return parse_graph_datetime(self.created) if self.created else None
+        except ValueError:
+            return None
+
+    def predates(self, start: datetime | None, display_name: str | None) -> bool:
+        """Whether a client secret this record does not hold was made before the record: its
+        start is earlier than the record's creation, and no run of this record left its name
+        pending. ssoctl cannot know where its value is (another store may hold it)."""
+        created = self.created_datetime
+        if created is None or start is None or (display_name or "") in self.pending:
+            return False
+        return start < created
 
     def to_json(self) -> dict[str, Any]:
         held = asdict(self.secret) if self.secret else None
@@ -148,6 +172,8 @@ class Registration:
             doc["provisioning"] = dict(sorted(self.provisioning.items()))
         if self.pending:
             doc["pendingSecrets"] = list(self.pending)
+        if self.created:
+            doc["created"] = self.created
         return doc
 
 
@@ -165,9 +191,18 @@ def _thread_lock(path: Path) -> threading.Lock:
 class StateFile:
     """Load-modify-save of state.json; every save replaces the file atomically (0600)."""
 
-    def __init__(self, home: Path, *, sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.path = home / "state.json"
+        self.backup = home / "state.json.bak"
         self._sleep = sleep
+        # The machine's own clock, like Graph's startDateTime stamps (not a command's `--now`).
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -190,10 +225,7 @@ class StateFile:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise StoreError(
-                f"cannot read {self.path}: {exc}",
-                hint="fix or remove the file; it holds no secrets, only what ssoctl manages",
-            ) from None
+            raise StoreError(f"cannot read {self.path}: {exc}", hint=self._damaged_hint()) from None
         if isinstance(raw, dict) and isinstance(raw.get("version"), int) and raw["version"] > STATE_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer ssoctl (state version {raw['version']})",
@@ -204,9 +236,20 @@ class StateFile:
         except (AttributeError, KeyError, TypeError) as exc:
             raise StoreError(
                 f"{self.path} is not a state file this ssoctl understands ({type(exc).__name__}: {exc})",
-                hint="fix or move the file away; it holds no secrets, only what ssoctl manages",
+                hint=self._damaged_hint(),
             ) from None
         return {r.key: r for r in regs}
+
+    def _damaged_hint(self) -> str:
+        """What to do with a state.json ssoctl cannot read. Removing it is not harmless: it is the
+        only record of which store holds each secret, so the last good copy comes first."""
+        if _readable_state(self.backup):
+            return f"restore the last good copy: mv {self.backup} {self.path}"
+        return (
+            f"move the file aside (mv {self.path} {self.path}.damaged); ssoctl then no longer knows "
+            "which store holds each secret: do not run `ssoctl secrets prune` until every "
+            "registration is registered again with its --store"
+        )
 
     def all(self) -> list[Registration]:
         return sorted(self._load().values(), key=lambda r: (r.portal, r.display_name, r.tenant_id))
@@ -225,8 +268,13 @@ class StateFile:
         with self._locked():
             regs = self._load()
             key = f"{tenant_id}/{unique_name}"
-            new = change(regs.get(key))
-            if new is not None and new != regs.get(key):
+            old = regs.get(key)
+            new = change(old)
+            if new is not None and new.created is None:
+                same = old is not None and old.app_id == new.app_id
+                first_seen = old.created if same and old is not None else _zulu_micro(self._clock())
+                new = replace(new, created=first_seen)
+            if new is not None and new != old:
                 regs[key] = new
                 self._save(regs)
 
@@ -289,8 +337,36 @@ class StateFile:
 
     def _write(self, regs: dict[str, Registration]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._keep_last_good()
         doc = {
             "version": STATE_VERSION,
             "registrations": {k: r.to_json() for k, r in sorted(regs.items())},
         }
         write_private(self.path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+
+    def _keep_last_good(self) -> None:
+        """Before replacing state.json, keep the version it holds now (read and understood by this
+        write's own load) as state.json.bak: a file damaged later can be restored from it."""
+        try:
+            previous = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        write_private(self.backup, previous)
+
+
+def _readable_state(path: Path) -> bool:
+    """Whether `path` is a state file this ssoctl can read (so restoring it would help)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or int(raw.get("version", 1)) > STATE_VERSION:
+            return False
+        for record in raw.get("registrations", {}).values():
+            Registration.from_json(record)
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _zulu_micro(moment: datetime) -> str:
+    """`2026-12-02T03:10:04.123456Z`: as precise as Graph's startDateTime, to compare with it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

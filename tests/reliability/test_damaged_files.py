@@ -58,9 +58,9 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str, str]] = {
     # what, (damage, the file the message must name, what it must tell the user to do)
     "damaged sandbox tenant": (_damage_tenant, "sandbox/tenant.json", "sandbox reset"),
     "sandbox tenant from a newer ssoctl": (_newer_tenant, "sandbox/tenant.json", "upgrade ssoctl"),
-    "damaged state.json": (_damage_state, "state.json", "fix or"),
+    "damaged state.json": (_damage_state, "state.json.bak", "restore the last good copy"),
     "state.json from a newer ssoctl": (_newer_state, "state.json", "upgrade ssoctl"),
-    "foreign state.json": (_foreign_state, "state.json", "move the file away"),
+    "foreign state.json": (_foreign_state, "state.json.bak", "restore the last good copy"),
     "env file that is not text": (_damage_env_file, "sso.env", "--store env-file"),
 }
 

@@ -239,7 +239,7 @@ def rotate(
 
 PRUNE_HELP = """Remove the client secrets ssoctl made that nothing needs any more, after showing the plan.
 
-For every registration ssoctl manages in the tenant: replaced secrets whose overlap is over (`secrets rotate` recorded when they may go; one replaced by `register` stays until it expires), and orphans — secrets ssoctl made (named "ssoctl …") that no store holds. The secret a store holds and secrets ssoctl did not make are never touched. A second run changes nothing.
+For every registration ssoctl manages in the tenant: replaced secrets whose overlap is over (`secrets rotate` recorded when they may go; one replaced by `register` stays until it expires), and orphans — secrets ssoctl made (named "ssoctl …") that no store holds. The secret a store holds and secrets ssoctl did not make are never touched, nor a secret made before this machine's record of the registration (state.json was removed and made again): another store may hold it, so prune names it and leaves it. A second run changes nothing.
 
 Examples:
 

@@ -8,6 +8,10 @@ For every registration ssoctl manages in the tenant (state.json), one read of th
 - the held secret and secrets ssoctl did not make are never touched, nor is a secret an
   interrupted run noted as pending: it may be the one its store now holds (the run died between
   storing and recording it), so the next `azure register` adopts it or removes it, knowing which.
+- an orphan made before this machine's record of the registration (its startDateTime is earlier
+  than the record's `created`: state.json was removed or lost and made again) is left and named:
+  ssoctl cannot know whether another store holds it, and the portal may be using it. Orphans made
+  after the record still go.
 The plan is shown first; a second run finds nothing and makes no change.
 """
 
@@ -43,6 +47,7 @@ class PruneOutcome:
     changes: list[Change] = field(default_factory=list)
     applied: bool = False
     removed: list[dict[str, str]] = field(default_factory=list)
+    kept: list[dict[str, str]] = field(default_factory=list)  # orphans left because a store may hold them
     warnings: list[str] = field(default_factory=list)
 
 
@@ -58,9 +63,37 @@ def _why_remove(record: Registration, cred: PasswordInfo, now: datetime) -> str 
         if until is not None and parse_graph_datetime(until) <= now:
             return f"replaced, its overlap ended {fmt_day(parse_graph_datetime(until))}"
         return "replaced and expired" if expired else None
-    if cred.display_name.startswith(f"{SECRET_NAME_PREFIX} "):
+    if cred.display_name.startswith(f"{SECRET_NAME_PREFIX} ") and not unknowable(record, cred):
         return "made by ssoctl, held by no store (an orphan)"
     return None
+
+
+def unknowable(record: Registration, cred: PasswordInfo) -> bool:
+    """An ssoctl-named secret this record does not hold, made before the record was: whether a
+    store holds it is not known here, so prune must not call it an orphan."""
+    held = record.secret is not None and cred.key_id == record.secret.key_id
+    return not held and cred.key_id not in record.replaced and record.predates(cred.start, cred.display_name)
+
+
+def plan_kept(record: Registration, app: AppState) -> list[dict[str, str]]:
+    """The ssoctl-named secrets prune leaves because another store may hold them (pure)."""
+    kept = []
+    for cred in app.passwords:
+        if cred.display_name.startswith(f"{SECRET_NAME_PREFIX} ") and unknowable(record, cred):
+            kept.append(
+                {
+                    "portal": record.portal,
+                    "name": record.display_name,
+                    "keyId": cred.key_id,
+                    "reason": (
+                        f"client secret {cred.key_id} {cred.display_name!r} of {record.display_name} kept: "
+                        "made before this machine's record of the registration; another store may hold "
+                        f"it — remove it with `az ad app credential delete --id {record.app_id} "
+                        f"--key-id {cred.key_id}` if you are sure"
+                    ),
+                }
+            )
+    return kept
 
 
 def plan_removals(record: Registration, app: AppState, now: datetime) -> list[Removal]:
@@ -94,7 +127,9 @@ def run_prune(
         for record in (r for r in state.all() if r.tenant_id.lower() == tenant_id.lower()):
             raw = session.graph.get_application(record.unique_name, expectation(record))
             if raw is not None:
-                removals += plan_removals(record, AppState.from_json(raw), now)
+                current = AppState.from_json(raw)
+                removals += plan_removals(record, current, now)
+                outcome.kept += plan_kept(record, current)
         outcome.changes = [r.change for r in removals]
         where = f"tenant {tenant_id}" + (" (sandbox)" if session.sandbox else "")
         if not removals:

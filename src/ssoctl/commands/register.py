@@ -94,6 +94,8 @@ class RegisterOutcome:
     result: ApplyResult | None = None
     next_steps: list[str] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
+    # Said on stderr before confirming (not again after); JSON `warnings` lists them with apply's.
+    warnings: list[str] = field(default_factory=list)
 
 
 class RegisterUI(Protocol):
@@ -482,6 +484,9 @@ def _register_prepared(
         )
     if opts.show_secret and plan.new_secret is None:
         ui.notice("no new secret is made, so there is none to show: a value is shown only when it is created")
+    unknown = unknown_secrets_warning(prepared, state)
+    if unknown:
+        ui.notice(unknown)
     if plan.has_changes:
         _check_rights(session.graph, plan, opts, ui)
         if not session.sandbox and plan.write_application:
@@ -492,7 +497,40 @@ def _register_prepared(
         return conclude_unchanged(prepared, deps, state, plan_only=opts.plan_only)
     _confirm(opts, deps, ui)
     with ui.progress("Applying the changes…"):
-        return apply_prepared(prepared, session, state, deps)
+        outcome = apply_prepared(prepared, session, state, deps)
+    if unknown:
+        outcome.warnings.append(unknown)
+    return outcome
+
+
+def unknown_secrets_warning(prepared: Prepared, state: StateFile) -> str | None:
+    """About to add a client secret to an existing app that has secrets ssoctl's record knows
+    nothing about (state.json was removed, or another machine registered it): one of them may be
+    the one the portal uses, held in a store this run was not told about."""
+    plan = prepared.plan
+    if plan.new_secret is None or plan.current is None:
+        return None
+    record = state.get(prepared.tenant_id, prepared.spec.unique_name)
+    known: set[str] = set()
+    if record is not None and record.app_id == plan.current.app_id:
+        known = {k.lower() for k in record.replaced} | (
+            {record.secret.key_id.lower()} if record.secret else set()
+        )
+    pending = record.pending if record is not None else ()
+    if prepared.adopted is not None:
+        known.add(prepared.adopted.key_id.lower())
+    unknown = [
+        p for p in plan.current.passwords if p.key_id.lower() not in known and p.display_name not in pending
+    ]
+    if not unknown:
+        return None
+    portal, where = prepared.portal.name, " --sandbox" if prepared.sandbox else ""
+    return (
+        f"{prepared.spec.display_name} already has {len(unknown)} client secret(s) ssoctl has no record "
+        "of, and this run adds another (was state.json removed?); if a store holds one of them, "
+        f"re-run with that store so the new secret goes there: ssoctl azure register --portal {portal}{where} "
+        "--store <that store, e.g. env-file:PATH>"
+    )
 
 
 def _check_rights(graph: GraphApi, plan: Plan, opts: RegisterOptions, ui: RegisterUI) -> None:

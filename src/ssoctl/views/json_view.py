@@ -53,7 +53,7 @@ def register_document(outcome: RegisterOutcome, *, show_secret: bool) -> dict[st
         "secret": secret,
         "nextSteps": outcome.next_steps,
         "reminders": [r.to_json() for r in outcome.reminders],
-        "warnings": list(result.warnings) if result else [],
+        "warnings": [*outcome.warnings, *(result.warnings if result else [])],
     }
     if outcome.discovery_url:
         doc["discoveryUrl"] = outcome.discovery_url

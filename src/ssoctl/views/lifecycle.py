@@ -149,12 +149,15 @@ def prune_document(outcome: PruneOutcome) -> dict[str, Any]:
         "applied": outcome.applied,
         "changes": _changes(outcome.changes),
         "removed": outcome.removed,
+        "kept": outcome.kept,
         "warnings": outcome.warnings,
     }
 
 
 def render_prune(outcome: PruneOutcome, consoles: Consoles) -> None:
     out, err = consoles.out(), consoles.err()
+    for kept in outcome.kept:
+        err.print(f"note: {escape(kept['reason'])}")
     for warning in outcome.warnings:
         err.print(f"warning: {escape(warning)}")
     if outcome.applied:
