@@ -100,3 +100,23 @@ def test_every_state_write_keeps_the_last_good_copy_and_the_damaged_file_error_n
     assert run.exit_code == 1 and "restore the last good copy" not in err, err
     assert "move the file aside" in err and "do not run `ssoctl secrets prune`" in err
     assert "holds no secrets" not in err
+
+
+def test_register_with_the_store_that_holds_a_secret_adopts_it_instead_of_adding_one(
+    cli: Cli, tenant: Tenant, home: Path, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "s.env"
+    held_before = remove_state_after_rotating(cli, tenant, home, env_file)
+    stored = env_file.read_text()
+    again = cli.register("--store", f"env-file:{env_file}", "--yes", "-o", "json")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["warnings"] == [] and key_ids(tenant) == held_before  # no third secret
+    assert env_file.read_text() == stored  # the portal's value is still the stored one
+    record = json.loads((home / "state.json").read_text())["registrations"]
+    (adopted,) = [r["secret"] for r in record.values()]
+    assert adopted["keyId"] in held_before and adopted["store"] == f"env-file:{env_file}"
+    status = cli("secrets", "status", "--sandbox", "-o", "json")
+    rows = {row["keyId"]: row for row in status.json()["secrets"]}
+    assert rows[adopted["keyId"]]["store"] == f"env-file:{env_file}"
+    pruned = cli("secrets", "prune", "--sandbox", "--yes", "-o", "json")
+    assert pruned.json()["removed"] == [] and key_ids(tenant) == held_before

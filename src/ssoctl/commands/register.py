@@ -11,6 +11,7 @@ import dataclasses
 import secrets as random_tokens
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -183,6 +184,29 @@ def _adopt_pending(
     return None
 
 
+def _adopt_unrecorded(
+    current: AppState | None, ref: CredentialRef, store: Store | None, now: datetime
+) -> HeldSecret | None:
+    """ssoctl has no record of this app (state.json was removed or lost) but the store it was
+    told to use holds a secret of it: the one valid credential whose hint (its first characters)
+    the stored value starts with is adopted, so the store's secret (the portal's) stays the one
+    in use instead of being replaced. Two that match, or none: nothing is adopted."""
+    if current is None or store is None or not current.passwords:
+        return None
+    creds = store.load(ref)
+    if creds is None or creds.client_id != current.app_id:
+        return None
+    text = creds.client_secret.reveal()
+    matches = [
+        p for p in current.passwords if p.hint and text.startswith(p.hint) and (p.end is None or p.end > now)
+    ]
+    if len(matches) != 1:
+        return None
+    (password,) = matches
+    end = graph_datetime(password.end) if password.end else ""
+    return HeldSecret(password.key_id, end, store.location, password.display_name)
+
+
 def _record_adopted(adopted: HeldSecret | None, state: StateFile, ref: CredentialRef, plan: Plan) -> None:
     """Write down the adopted secret (and what it replaced) before anything else happens."""
     if adopted is None:
@@ -190,7 +214,20 @@ def _record_adopted(adopted: HeldSecret | None, state: StateFile, ref: Credentia
 
     def adopt(record: Registration | None) -> Registration | None:
         if record is None:
-            return None
+            current = plan.current
+            if current is None:
+                return None
+            spec = plan.spec  # adopted with no record (`_adopt_unrecorded`): record it anew
+            return Registration(
+                portal=spec.portal,
+                display_name=spec.display_name,
+                unique_name=spec.unique_name,
+                tenant_id=ref.tenant_id,
+                app_id=current.app_id,
+                object_id=current.object_id,
+                secret=adopted,
+                replaced=plan.secret.replaced,
+            )
         return dataclasses.replace(record, secret=adopted, replaced=plan.secret.replaced)
 
     state.update(ref.tenant_id, plan.spec.unique_name, adopt)
@@ -225,6 +262,8 @@ def _read_and_plan(
     replaced = record.replaced if record and same_app else ()
     pending = record.pending if record and same_app else ()
     adopted = _adopt_pending(pending, current, ref, store)
+    if adopted is None and record is None:
+        adopted = _adopt_unrecorded(current, ref, store, deps.clock())
     if adopted is not None:
         if held is not None and held.key_id != adopted.key_id:
             replaced = (*replaced, held.key_id)  # what the interrupted run was replacing
@@ -528,7 +567,7 @@ def unknown_secrets_warning(prepared: Prepared, state: StateFile) -> str | None:
     return (
         f"{prepared.spec.display_name} already has {len(unknown)} client secret(s) ssoctl has no record "
         "of, and this run adds another (was state.json removed?); if a store holds one of them, "
-        f"re-run with that store so the new secret goes there: ssoctl azure register --portal {portal}{where} "
+        f"re-run with that store to adopt it: ssoctl azure register --portal {portal}{where} "
         "--store <that store, e.g. env-file:PATH>"
     )
 
