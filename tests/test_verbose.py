@@ -172,3 +172,19 @@ def test_verbose_after_the_command_says_where_it_goes(cli: Cli, flag: str) -> No
     run = cli("azure", "status", "--portal", "emnify", flag, "--sandbox")
     assert run.exit_code == 2 and run.requests == []
     assert f"hint: {flag} goes before the command: ssoctl {flag} azure status …" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "moved"),
+    [
+        (["-o", "json"], "-o json"),
+        (["--output", "json"], "--output json"),
+        (["--output=json"], "--output=json"),
+    ],
+)
+def test_output_before_the_command_shows_the_corrected_line(cli: Cli, given: list[str], moved: str) -> None:
+    run = cli(*given, "secrets", "status", "--sandbox", "--notify", "https://hooks.example.com/SECRETPATH")
+    assert run.exit_code == 2 and run.requests == []
+    assert "-o/--output goes after the command" in run.stdout + run.stderr
+    assert f"ssoctl secrets status {moved} --sandbox --notify URL" in run.stdout + run.stderr
+    assert "SECRETPATH" not in run.stdout + run.stderr  # the webhook URL is a secret

@@ -170,7 +170,9 @@ class _CtrlC:
     (a stored secret ssoctl would not know). A third Ctrl-C gives up waiting and raises at once.
 
     Only the main thread can own SIGINT; apply_plan run from a worker thread (`ssoctl apply`)
-    leaves interrupts to the main thread, which owns the whole run."""
+    leaves interrupts to the main thread, which owns the whole run. SIGINT ignored when ssoctl
+    started (SIG_IGN inherited, e.g. a background job of a non-interactive shell) stays ignored:
+    whoever started ssoctl asked that Ctrl-C not stop it."""
 
     GIVE_UP_AFTER = 3
 
@@ -179,7 +181,8 @@ class _CtrlC:
         self._previous: Any = None
 
     def __enter__(self) -> _CtrlC:
-        if threading.current_thread() is threading.main_thread():
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             self._previous = signal.signal(signal.SIGINT, self._note)
         return self
 

@@ -2,7 +2,8 @@
 
 Both accept `{"text": "…"}` as JSON over HTTPS. The URL is a secret (whoever has it can post to the
 channel), so it is never printed: not in output, not in errors (they say "the --notify webhook").
-Only https is accepted, except plain http to a loopback host (a local relay, or a test).
+Only https is accepted, except plain http to a loopback host (a local relay, or a test); a URL with
+`user:password@` or a port outside 1..65535 is refused before any request.
 """
 
 from __future__ import annotations
@@ -37,12 +38,25 @@ def check_webhook(url: str) -> None:
         parts, host = None, ""
     if parts is None or not host:
         raise UsageError("--notify is not a URL", hint="give the channel's incoming webhook URL (https://…)")
-    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(host)):
-        return
-    raise UsageError(
-        "--notify needs an https:// URL (plain http only to a loopback host)",
-        hint="copy the webhook URL from the channel's incoming-webhook settings",
-    )
+    if not (parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))):
+        raise UsageError(
+            "--notify needs an https:// URL (plain http only to a loopback host)",
+            hint="copy the webhook URL from the channel's incoming-webhook settings",
+        )
+    if "@" in parts.netloc:  # urllib would refuse it mid-run (InvalidURL), after the Graph requests
+        raise UsageError(
+            "--notify URL must not contain a user name or password (user:password@)",
+            hint="webhooks take no login: copy the channel's incoming webhook URL again",
+        )
+    try:
+        port = parts.port  # raises on a port that is not a number or not in 0..65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise UsageError(
+            "--notify URL has an invalid port (a number 1..65535, or none)",
+            hint="copy the channel's incoming webhook URL again",
+        )
 
 
 def post_text(url: str, text: str) -> None:

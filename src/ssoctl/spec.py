@@ -167,6 +167,11 @@ HTTP_REDIRECT_HOSTS = ("localhost", "127.0.0.1")
 def check_redirect_uri(uri: str) -> str:
     """Entra's web redirect URI rules, checked before any request so bad input exits 2."""
     parts = urlsplit(uri)
+    if "@" in parts.netloc:  # first: the other messages repeat the URI, and this part is a password
+        raise UsageError(
+            "a redirect URI must not contain a user name or password (user:password@host)",
+            hint="give the portal's redirect URI without the user:password@ part (Entra refuses it)",
+        )
     try:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:

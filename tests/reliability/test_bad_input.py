@@ -48,6 +48,8 @@ class Case:
     terminal: bool = False  # stdin is a terminal
     files: Mapping[str, str] = field(default_factory=dict)  # written under the test's folder first
     line: int | None = None  # the line of that file the error names
+    never: str | None = None  # a secret in the input that the output must not repeat
+    modes: Mapping[str, int] = field(default_factory=dict)  # chmod of files written first
 
 
 def case(what: str, argv: tuple[str, ...], env: Mapping[str, str] | None = None, **more: object) -> Case:
@@ -172,6 +174,11 @@ CASES: list[Case] = [
     # redirect URIs
     case("redirect URI with a wildcard path", (*PINGONE, "--redirect-uri", "https://example.com/cb/*")),
     case("http redirect URI to 127.0.0.2", (*PINGONE, "--redirect-uri", "http://127.0.0.2/cb")),
+    case(
+        "redirect URI with user:password",
+        (*PINGONE, "--redirect-uri", "https://u:PASSWORD@example.com/cb"),
+        never="PASSWORD",
+    ),
     case("redirect URI with port 99999", (*PINGONE, "--redirect-uri", "https://example.com:99999/cb")),
     case("javascript: redirect URI", (*PINGONE, "--redirect-uri", "javascript:alert(1)")),
     case("redirect URI with a control character", (*PINGONE, "--redirect-uri", "https://example.com/c\x01b")),
@@ -239,6 +246,24 @@ CASES: list[Case] = [
         {**TOKEN, "PINGONE_CLIENT_ID": "c", "PINGONE_CLIENT_SECRET": "s"},
     ),
     case("--store okta without --okta-org", (*OKTA, "--store", "okta"), {"OKTA_API_TOKEN": "t"}),
+    case(
+        "env-file store that is a shell script",
+        (*EMNIFY, "--store", "env-file:{dir}/script.sh"),
+        files={"script.sh": "#!/bin/sh\nexport A=1\necho hello\n"},
+        modes={"script.sh": 0o755},
+    ),
+    case(
+        "env-file store that is an executable dotenv file",
+        (*EMNIFY, "--store", "env-file:{dir}/run.env"),
+        files={"run.env": "A=1\n"},
+        modes={"run.env": 0o755},
+    ),
+    case(
+        "env-file store that is not a dotenv file (/etc/passwd-like)",
+        (*EMNIFY, "--store", "env-file:{dir}/passwd"),
+        files={"passwd": "root:x:0:0:root:/root:/bin/bash\n"},
+        line=1,
+    ),
     case("env-file store that is a folder", (*EMNIFY, "--store", "env-file:{dir}")),
     # endpoint URLs
     case("--fd-base-url not a URL", (*STDIN, "--fd-base-url", "federated directory"), stdin="tok"),
@@ -267,6 +292,19 @@ CASES: list[Case] = [
     case("--notify over plain http", (*STATUS, "--notify", "http://hooks.slack.com/services/x")),
     case("--notify not a URL", (*STATUS, "--notify", "slack")),
     case("SSOCTL_NOTIFY_URL not a URL", STATUS, {"SSOCTL_NOTIFY_URL": "hooks"}),
+    case(
+        "--notify URL with user:password",
+        (*STATUS, "--within", "400", "--notify", "https://u:PASSWORD@hooks.example.com/x"),
+        never="PASSWORD",
+    ),
+    case(
+        "SSOCTL_NOTIFY_URL with user:password",
+        STATUS,
+        {"SSOCTL_NOTIFY_URL": "https://u:PASSWORD@hooks.example.com/x"},
+        never="PASSWORD",
+    ),
+    case("--notify URL with port 99999", (*STATUS, "--notify", "https://hooks.example.com:99999/x")),
+    case("--notify URL with port 0", (*STATUS, "--notify", "https://hooks.example.com:0/x")),
     case(
         "AZURE_AUTHORITY_HOST over plain http",
         ("login", "--device-code", "--plaintext-cache"),
@@ -309,6 +347,15 @@ CASES: list[Case] = [
         3,
         "apply file with an http redirect URI",
     ),
+    case(
+        "apply file with user:password in a redirect URI",
+        APPLY,
+        files={
+            "sso.toml": '[[registration]]\nportal = "pingone"\nredirect_uris = ["https://u:PASSWORD@example.com/cb"]\n'
+        },
+        line=3,
+        never="PASSWORD",
+    ),
     apply_file('[[registration]]\nportal = "emnify"\nsecret_days = 0\n', 3, "apply file with secret_days 0"),
     apply_file(
         '[[registration]]\nportal = "emnify"\nstore = "vault"\n', 3, "apply file with an unknown store kind"
@@ -338,6 +385,13 @@ CASES: list[Case] = [
         MINE + 'redirect_uris = ["https://x.example/cb#frag"]\n',
         6,
         "--portal-file with a fragment in a redirect URI",
+    ),
+    case(
+        "--portal-file with user:password in a redirect URI",
+        ("azure", "register", "--portal-file", "{dir}/mine.toml", "--sandbox", "--yes"),
+        files={"mine.toml": MINE + 'redirect_uris = ["https://u:PASSWORD@x.example/cb"]\n'},
+        line=6,
+        never="PASSWORD",
     ),
     profile(MINE.replace("AzureADMyOrg", "Everyone"), 5, "--portal-file with an unknown audience"),
     profile(MINE + 'colour = "blue"\n', 6, "--portal-file with an unknown key"),
@@ -402,6 +456,8 @@ def _refused(home: Path, argv: tuple[str, ...], env: Mapping[str, str], **given:
     stdin = given.get("stdin")
     deps = Deps(env={**os.environ, **env}, stdin_is_terminal=lambda: bool(given.get("terminal")))
     result = CliRunner().invoke(app, list(argv), env=env, input=stdin, obj=deps)  # type: ignore[arg-type]
+    never = given.get("never")
+    assert not never or str(never) not in result.stdout + result.stderr  # a secret is never echoed
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2, result.stderr
     lines = result.stderr.strip().splitlines()
@@ -424,9 +480,10 @@ def test_bad_input_is_refused_before_any_request(
     for name, text in bad.files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
+        (tmp_path / name).chmod(bad.modes.get(name, 0o644))
     argv = tuple(_fill(a, tmp_path) for a in bad.argv)
     env = {k: _fill(v, tmp_path) for k, v in bad.env.items()}
-    message = _refused(home, argv, env, stdin=bad.stdin, terminal=bad.terminal)
+    message = _refused(home, argv, env, stdin=bad.stdin, terminal=bad.terminal, never=bad.never)
     assert connections == []  # zero requests: not to Graph, a portal, Federated Directory or a login server
     assert not (home / "sandbox").exists() or read_request_log(home) == []
     assert not (home / "state.json").exists() and memory_keyring.entries == {}

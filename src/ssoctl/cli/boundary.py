@@ -7,6 +7,7 @@ locals (tokens could sit in them); set SSOCTL_DEBUG=1 to see the plain traceback
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -50,6 +51,34 @@ ran_body: ContextVar[OutputFormat | None] = ContextVar("ran_body", default=None)
 command_line: ContextVar[tuple[str, ...]] = ContextVar("command_line", default=())
 
 
+# Options and variables whose value is a secret: a bug's traceback may quote it (in an exception
+# message such as http.client's InvalidURL), so SSOCTL_DEBUG shows it as `<--notify>`.
+SECRET_OPTIONS = ("--notify",)
+SECRET_VARIABLES = ("SSOCTL_NOTIFY_URL", "SSOCTL_ACCESS_TOKEN", "AZURE_CLIENT_SECRET")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """The plain traceback of a bug, with the secrets ssoctl knows about replaced, and any
+    `user:password@` in a URL blanked."""
+    text = "".join(traceback.format_exception(exc))
+    argv = list(command_line.get()) or sys.argv[1:]
+    secrets: dict[str, str] = {}
+    for i, arg in enumerate(argv):
+        for option in SECRET_OPTIONS:
+            if arg == option and i + 1 < len(argv):
+                secrets[argv[i + 1]] = f"<{option}>"
+            elif arg.startswith(option + "="):
+                secrets[arg.split("=", 1)[1]] = f"<{option}>"
+    for name in SECRET_VARIABLES:
+        if os.environ.get(name):
+            secrets[os.environ[name]] = f"<${name}>"
+    for value, shown in sorted(secrets.items(), key=lambda item: -len(item[0])):
+        if len(value.strip()) >= 4:  # a too-short value would blank ordinary words
+            text = text.replace(value, shown).replace(value.strip(), shown)
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def run_guarded(output: OutputFormat, body: Callable[[], int], *, reminders: bool = True) -> None:
     """Run a command body and turn its outcome into an exit code (typer.Exit).
 
@@ -84,7 +113,7 @@ def run_guarded(output: OutputFormat, body: Callable[[], int], *, reminders: boo
             code="bug",
         )
         if os.environ.get("SSOCTL_DEBUG") == "1":
-            traceback.print_exception(exc, file=sys.stderr)
+            sys.stderr.write(redacted_traceback(exc))
         _print_error(bug, output)
         raise typer.Exit(EXIT_BUG) from None
     raise typer.Exit(code)
@@ -103,10 +132,13 @@ def wants_json(argv: list[str]) -> bool:
 def report_parse_error(exc: typer.TyperException, argv: list[str], root: object = None) -> None:
     """Errors the option parser finds (unknown option, bad value, missing --portal) get the same
     shape as ssoctl's own: one `error:` line naming the fix, or the JSON error document."""
-    from ssoctl.cli.parse_errors import command_at, describe
+    from ssoctl.cli.parse_errors import command_at, describe, output_before_command
 
     ctx = getattr(exc, "ctx", None)
     where, command = command_at(root, argv)
     if ctx is not None:
         where, command = ctx.command_path, ctx.command
-    _print_error(describe(exc, where, command), OutputFormat.json if wants_json(argv) else OutputFormat.table)
+    error = describe(exc, where, command)
+    if type(exc).__name__ == "NoSuchOption" and " " not in where:  # `ssoctl -o json secrets status`
+        error = output_before_command(root, argv) or error
+    _print_error(error, OutputFormat.json if wants_json(argv) else OutputFormat.table)

@@ -9,6 +9,7 @@ working example taken from the option itself (its metavar, default or help).
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from ssoctl.errors import UsageError
@@ -159,3 +160,43 @@ def command_at(root: Any, argv: list[str]) -> tuple[str, Any]:
         path.append(arg)
         command = sub
     return " ".join(path), command
+
+
+OUTPUT_OPTIONS = ("-o", "--output")
+
+
+def output_before_command(root: Any, argv: list[str]) -> UsageError | None:
+    """`ssoctl -o json secrets status`: -o/--output belongs to each command, not to ssoctl, so the
+    error says where it goes and shows the corrected command line (None: not this mistake)."""
+    moved: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):  # the options before the command
+        arg = argv[i]
+        if not moved and arg in OUTPUT_OPTIONS and i + 1 < len(argv):
+            moved, i = [arg, argv[i + 1]], i + 2
+        elif not moved and (arg.startswith("--output=") or (arg.startswith("-o") and len(arg) > 2)):
+            moved, i = [arg], i + 1
+        else:
+            rest, i = [*rest, arg], i + 1
+    if not moved:
+        return None
+    command, path = root, list(rest)
+    for arg in argv[i:]:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            break
+        path.append(arg)
+        command = sub
+    if len(path) == len(rest) or getattr(command, "commands", None):
+        return None  # no command after it, or only a group (`ssoctl -o json secrets`)
+    fixed = ["ssoctl", *path, *moved, *argv[i + len(path) - len(rest) :]]
+    for j, arg in enumerate(fixed):  # a webhook URL is a secret: never echoed
+        if fixed[j - 1] == "--notify":
+            fixed[j] = "URL"
+        elif arg.startswith("--notify="):
+            fixed[j] = "--notify=URL"
+    return UsageError(
+        "-o/--output goes after the command, not before it (each command has its own)",
+        hint=f"run: {shlex.join(fixed)}",
+    )

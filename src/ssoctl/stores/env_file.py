@@ -1,5 +1,8 @@
 """The dotenv-file store (`--store env-file:PATH`): three keys in a file that only its owner reads.
 
+An existing file must already be a dotenv file (only blank lines, `#` comments and `KEY=VALUE`
+lines) and not executable, or preflight refuses it before any request.
+
 Keys: `{PREFIX}_CLIENT_ID`, `{PREFIX}_TENANT_ID`, `{PREFIX}_CLIENT_SECRET` (PREFIX is the portal's
 `env_prefix`, e.g. `EMNIFY`). Saving keeps every other line as it was (comments, blank lines,
 other keys, their order), replaces ssoctl's keys in place and appends missing ones. The file is
@@ -122,6 +125,17 @@ def rewrite(text: str, updates: dict[str, str | None]) -> str:
     return "".join(out)
 
 
+def _first_foreign_line(text: str) -> int | None:
+    """The number of the first line that is not blank, a `#` comment or a `[export ]KEY=VALUE`
+    assignment: a shell script, /etc/passwd or a config file is not a store for secrets (writing
+    one would leak the secret to whoever reads that file, and narrow its mode)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not _LINE.match(line):
+            return number
+    return None
+
+
 def _existing_ancestor(folder: Path) -> Path:
     """The nearest folder above `folder` that exists (where `mkdir -p` would start)."""
     while not folder.exists() and folder.parent != folder:
@@ -165,12 +179,26 @@ class EnvFileStore:
                 f"the folder of the env file does not exist: {folder}",
                 hint=f"create it first (mkdir -p {folder}) or choose another --store env-file:PATH",
             )
+        portal = ref.unique_name.removeprefix("ssoctl-")
+        dedicated = f"use a file of its own, e.g. --store env-file:~/.config/ssoctl/{portal}.env"
         if path.exists() and not path.is_file():
             raise UsageError(
                 f"{self.path} is not a regular file",
-                hint="give --store env-file: the path of a file (it is created if missing)",
+                hint=f"give --store env-file: the path of a file (it is created if missing); {dedicated}",
+            )
+        if path.exists() and os.access(path, os.X_OK):
+            raise UsageError(
+                f"{self.path} is executable (a program, not a dotenv file); ssoctl will not write secrets into it",
+                hint=dedicated,
             )
         if path.exists():
+            line = _first_foreign_line(self._read() or "")
+            if line is not None:
+                raise UsageError(
+                    f"{self.path} is not a dotenv file (line {line} is not KEY=VALUE, a # comment or blank); "
+                    "ssoctl will not write secrets into it",
+                    hint=dedicated,
+                )
             try:
                 with open(path, "r+b"):
                     pass
@@ -179,7 +207,7 @@ class EnvFileStore:
                     f"cannot read and write the env file {self.path}: {exc.strerror or exc}",
                     hint="fix its owner or permissions, or choose another --store env-file:PATH",
                 ) from exc
-            self._check_owner(ref)  # also proves the file decodes, or save would fail later
+            self._check_owner(ref)
         try:
             fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
         except OSError as exc:
