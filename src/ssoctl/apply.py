@@ -154,6 +154,7 @@ class _Recorder:
             },
             provisioning=previous.provisioning if previous and same_app else None,
             pending=pending,
+            options=previous.options if previous and same_app else None,
         )
 
 

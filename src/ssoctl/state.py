@@ -98,6 +98,10 @@ class Registration:
     # again): another store may hold it, so `secrets prune` leaves it. None: written by an older
     # ssoctl, which did not note it.
     created: str | None = None
+    # The `azure register` flags that shaped the spec (redirect URIs, permissions, claims, ...), as
+    # typed: status, verify, rotate, unregister and a plain re-register build the same spec from
+    # them. None for a registration made before ssoctl remembered them (then read from the app).
+    options: Mapping[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -129,6 +133,7 @@ class Registration:
             overlap_until={str(k): str(v) for k, v in (raw.get("overlapUntil") or {}).items()},
             pending=tuple(str(n) for n in raw.get("pendingSecrets") or ()),
             created=str(raw["created"]) if raw.get("created") else None,
+            options=dict(raw["registerOptions"]) if isinstance(raw.get("registerOptions"), dict) else None,
         )
 
     @property
@@ -174,6 +179,8 @@ class Registration:
             doc["pendingSecrets"] = list(self.pending)
         if self.created:
             doc["created"] = self.created
+        if self.options is not None:
+            doc["registerOptions"] = dict(sorted(self.options.items()))
         return doc
 
 

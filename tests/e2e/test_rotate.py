@@ -309,3 +309,17 @@ def test_ctrl_c_while_proving_the_new_secret_leaves_both_working(
     assert again.exit_code == 0, again.stdout + again.stderr
     assert prune(cli, "--yes", "-o", "json").json()["removed"] == []
     assert key_ids(tenant) == [again.json()["secret"]["keyId"]]
+
+
+def test_rotate_plan_says_honestly_whether_the_new_secret_can_be_proven(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    assert cli.register("--yes").exit_code == 0  # emnify: no enterprise app, AADSTS7000229
+    unprovable = rotate(cli, "--yes", portal="emnify")
+    assert unprovable.exit_code == 0, unprovable.stdout + unprovable.stderr
+    assert "proven with a token request" not in unprovable.stdout
+    assert "AADSTS7000229" in unprovable.stdout and "kept unproven" in unprovable.stdout
+    register_pingone(cli)
+    provable = rotate(cli, "--yes")
+    assert provable.exit_code == 0, provable.stdout + provable.stderr
+    assert "read back and proven with a token request" in provable.stdout

@@ -48,6 +48,7 @@ from .register import (
     conclude_unchanged,
     prepare,
     provider_options,
+    remembered_flags,
 )
 from .session import GraphSession, graph_session
 
@@ -428,6 +429,8 @@ def run_apply(opts: ApplyOptions, deps: Deps, ui: ApplyUI) -> ApplyRun:
                 notice,
                 provider=provider_options(item.entry.options),  # --store pingone / okta settings
             )
+            # The file is the whole desired state: its keys are what status and verify compare.
+            item.prepared.flags = remembered_flags(item.entry.options)
 
         readable = [item for item in items if item.error is None]
         _run_all(readable, plan_one, opts.concurrency)

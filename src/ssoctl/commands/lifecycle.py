@@ -70,7 +70,18 @@ def spec_for(portal: Portal, record: Registration, app: AppState | None) -> AppS
     """The spec to compare against: the portal's profile, with the user's own register-time
     choices (group claims; redirect URIs where the portal has the user copy them in; the Okta
     org) read back from the app. Where the profile fixes the redirect URIs (emnify), an extra one
-    is drift, as `register` sees it: a redirect URI added by hand can send sign-in tokens anywhere."""
+    is drift, as `register` sees it: a redirect URI added by hand can send sign-in tokens anywhere.
+
+    A registration whose record holds the flags it was made with (`registerOptions`) is built from
+    those instead: every flag, for every portal (generic-oidc's are the whole registration)."""
+    from .register import remembered_portal_options
+
+    remembered = remembered_portal_options(record)
+    if remembered is not None:
+        for_display = portal.redirect_uri_from_portal != "" and not remembered.redirect_uris
+        return portal.build_spec(
+            remembered, for_display=for_display or (portal.needs_okta_org and not remembered.okta_org)
+        )
     okta_org = recorded_okta_org(portal, record, app)
     own = portal.build_spec(PortalOptions(okta_org=okta_org), for_display=True).redirect_uris
     chosen = app.redirect_uris if app and portal.redirect_uri_from_portal else ()

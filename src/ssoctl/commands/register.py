@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ssoctl.apply import DEFAULT_CONCURRENCY, ApplyResult, apply_plan, used_now
 from ssoctl.cloud_features import APPLICATION_UPSERT, cloud_notices
@@ -299,6 +299,60 @@ def portal_options(opts: RegisterOptions) -> PortalOptions:
     )
 
 
+# The flags that shape the spec, and their keys in the registration record (state.json
+# `registerOptions`): what register was told is what status, verify, rotate and a re-run expect.
+REMEMBERED = {
+    "redirect_uris": "redirectUris",
+    "group_claims": "groupClaims",
+    "audience": "audience",
+    "implicit_access_tokens": "implicitAccessTokens",
+    "implicit_id_tokens": "implicitIdTokens",
+    "optional_claims": "optionalClaims",
+    "permissions": "permissions",
+    "identifier_uri": "identifierUri",
+    "admin_consent": "adminConsent",
+    "okta_org": "oktaOrg",
+    "tenant_only": "tenantOnly",
+    "secret_days": "secretDays",
+}
+_DEFAULTS = RegisterOptions(portal=None)
+
+
+def remembered_flags(opts: RegisterOptions) -> dict[str, Any]:
+    """The spec-shaping flags this run uses (those not left at their default), JSON-ready."""
+    chosen: dict[str, Any] = {}
+    for name, key in REMEMBERED.items():
+        value = getattr(opts, name)
+        if value != getattr(_DEFAULTS, name):
+            chosen[key] = list(value) if isinstance(value, tuple) else value
+    return chosen
+
+
+def with_remembered(opts: RegisterOptions, remembered: Any) -> RegisterOptions:
+    """`opts` with each flag left out taken from the record: a plain re-run (the repair command
+    status prints) rebuilds the registration as it was made; a flag given again wins (a list flag
+    such as --redirect-uri replaces the remembered list)."""
+    if not isinstance(remembered, dict):
+        return opts
+    changes: dict[str, Any] = {}
+    for name, key in REMEMBERED.items():
+        if key not in remembered or getattr(opts, name) != getattr(_DEFAULTS, name):
+            continue
+        if (name == "tenant_only" and opts.audience) or (name == "audience" and opts.tenant_only):
+            continue  # the audience given now replaces the remembered one
+        value = remembered[key]
+        changes[name] = tuple(str(v) for v in value) if isinstance(value, list) else value
+    return dataclasses.replace(opts, **changes)
+
+
+def remembered_portal_options(record: Registration) -> PortalOptions | None:
+    """The PortalOptions a registration was made with (None: made before ssoctl recorded them)."""
+    if record.options is None:
+        return None
+    opts = with_remembered(RegisterOptions(portal=record.portal, name=record.display_name), record.options)
+    return portal_options(opts)
+
+
 def provider_options(opts: RegisterOptions) -> ProviderOptions:
     """The portal-store flags (--store pingone / okta); `prepare` names the provider after the app."""
     return ProviderOptions(
@@ -346,6 +400,7 @@ class Prepared:
     tenant_flag: str | None = None  # the tenant hints name (--tenant): None for the signed-in default
     cloud: Cloud | None = None  # the real cloud (None in the sandbox): its admin portal link
     adopted: HeldSecret | None = None  # the secret of an interrupted run, found in the store
+    flags: dict[str, Any] | None = None  # the spec-shaping flags to remember (remembered_flags)
 
     def outcome(self) -> RegisterOutcome:
         outcome = RegisterOutcome(
@@ -437,8 +492,21 @@ def conclude_unchanged(
     if not plan_only:
         _record_adopted(prepared.adopted, state, prepared.ref, plan)
         _note_resources(plan, state, prepared.tenant_id)
+        _remember_flags(prepared, state)
         remember_applied(prepared.portal, deps.home)
     return _finish(prepared.outcome(), deps, state, plan.current.app_id if plan.current else None)
+
+
+def _remember_flags(prepared: Prepared, state: StateFile) -> None:
+    """Write the flags this run used into its record, for status, verify, rotate and re-runs."""
+    flags = prepared.flags
+    if flags is None:
+        return
+
+    def remember(record: Registration | None) -> Registration | None:
+        return None if record is None else dataclasses.replace(record, options=flags)
+
+    state.update(prepared.tenant_id, prepared.spec.unique_name, remember)
 
 
 def apply_prepared(
@@ -471,6 +539,7 @@ def apply_prepared(
         concurrency=concurrency,
     )
     outcome.applied = True
+    _remember_flags(prepared, state)
     remember_applied(prepared.portal, deps.home)
     return _finish(outcome, deps, state, outcome.result.app_id)
 
@@ -489,6 +558,13 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
         )
     )
     with held, graph_session(deps, sandbox=opts.sandbox, tenant=opts.tenant, cloud=opts.cloud) as session:
+        with ui.progress("Signing in to Microsoft Graph…"):
+            record = state.get(session.tenant_id, spec.unique_name)
+        if record is not None and record.options is not None:  # a flag left out: as it was made
+            opts = with_remembered(opts, record.options)
+            portal, spec, requested_store = build_request(
+                opts, deps.home, sandbox=deps.sandbox_requested(opts.sandbox)
+            )
         prepared = prepare(
             portal,
             spec,
@@ -500,6 +576,7 @@ def run_register(opts: RegisterOptions, deps: Deps, ui: RegisterUI) -> RegisterO
             ui.progress,
             provider=provider_options(opts),
         )
+        prepared.flags = remembered_flags(opts)
         try:
             return _register_prepared(prepared, opts, session, state, deps, ui)
         finally:

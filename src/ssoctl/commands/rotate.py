@@ -32,7 +32,7 @@ from ssoctl.graph.token_check import NO_SERVICE_PRINCIPAL, TokenResult, retry_bu
 from ssoctl.portals import find_portal
 from ssoctl.preflight import Need, preflight
 from ssoctl.resources import application, password
-from ssoctl.resources.base import APPLICATION, PASSWORD, Action, ApplyContext, Change, Step
+from ssoctl.resources.base import APPLICATION, PASSWORD, SERVICE_PRINCIPAL, Action, ApplyContext, Change, Step
 from ssoctl.resources.current import TenantView
 from ssoctl.resources.password import SECRET_NAME_PREFIX, NewSecret, SecretPlan, fmt_day, secret_end
 from ssoctl.secrets import Reminder
@@ -184,12 +184,15 @@ def rotation_step(
     tag: str,
     prune: str = "ssoctl secrets prune",
     overdue: tuple[PasswordInfo, ...] = (),
+    provable: bool = True,
 ) -> tuple[Step, datetime]:
     """The plan of a rotation (pure): the new secret, what becomes of the previous one, and the
     earlier replaced secrets whose overlap is over (`overdue`), which go with it.
 
     Returns the step and the date after which the previous secret may go. `prune`: the exact
-    `secrets prune` for this registration's tenant, named in the plan.
+    `secrets prune` for this registration's tenant, named in the plan. `provable`: ssoctl made the
+    app's service principal, so a token request can prove the new secret (without one Entra
+    answers AADSTS7000229 and the secret is kept unproven; the plan says so rather than promise).
     """
     end = secret_end(now, secret_days)
     name = f"{SECRET_NAME_PREFIX} {fmt_day(now)} {tag}"
@@ -199,7 +202,14 @@ def rotation_step(
             PASSWORD,
             Action.CREATE,
             "passwordCredentials",
-            f"client secret {after}; read back and proven with a token request before anything else changes",
+            f"client secret {after}; "
+            + (
+                "read back and proven with a token request before anything else changes"
+                if provable
+                else "read back before anything else changes; a token request proves it only where the "
+                "app has a service principal (enterprise app), and ssoctl made none, so Entra may answer "
+                "AADSTS7000229 and the new secret is then kept unproven"
+            ),
             after=after,
         )
     ]
@@ -324,6 +334,7 @@ def run_rotate(opts: RotateOptions, deps: Deps, ui: LifecycleUI) -> RotateOutcom
             tag=random_tokens.token_hex(3),
             prune=prune_command(target),
             overdue=overdue,
+            provable=bool(record.resources.get(SERVICE_PRINCIPAL)),
         )
         outcome = RotateOutcome(
             target, list(step.changes), previous=previous, overdue=overdue, remove_after=until
