@@ -185,7 +185,10 @@ def test_new_token_replaces_the_old_and_restarts_a_quarantined_job(
     assert status.exit_code == 8, status.stdout + status.stderr
     doc = status.json()
     assert doc["healthy"] is False and doc["code"] == "Quarantine"
-    assert "azure provision --portal federated-directory --token-stdin --sandbox" in " ".join(doc["fixes"])
+    fix = (
+        f"azure provision --portal federated-directory --token-stdin --fd-base-url {directory.url} --sandbox"
+    )
+    assert fix in " ".join(doc["fixes"])  # the Tenant URL it was set up with, not the default
     new = directory.issue_key()
     rotated = provision(cli, directory, new)
     assert rotated.exit_code == 0, rotated.stderr
@@ -375,3 +378,22 @@ def test_sandbox_reset_without_an_os_keyring_does_not_warn(
     assert "could not delete" not in reset.stderr and "keyring" not in reset.stderr, reset.stderr
     assert not credentials.exists()
     assert FD not in (home / "state.json").read_text()
+
+
+def test_printed_provision_commands_keep_a_non_default_fd_base_url(
+    cli: Cli, directory: FakeFederatedDirectory, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    from tests.e2e.test_hints_run_back import run_back
+
+    first = provision(cli, directory, directory.issue_key())
+    assert first.exit_code == 0, first.stderr
+    steps = [s for s in first.json()["nextSteps"] if "azure provision" in s]
+    assert steps and all(f"--fd-base-url {directory.url}" in s for s in steps), steps
+    guide = cli("azure", "register", "--portal", FD, "--sandbox", "-o", "json").json()["nextSteps"]
+    assert f"--fd-base-url {directory.url}" in guide[-1]
+    (rotate,) = [s for s in steps if "--token-stdin" in s]
+    cli.answer = directory.issue_key()  # a new key, pasted into the printed command as it is
+    pasted = run_back(cli, rotate[rotate.index("ssoctl ") :] + " --yes")
+    assert pasted.exit_code == 0, pasted.stdout + pasted.stderr
+    sp_id = first.json()["enterpriseApp"]["id"]
+    assert sync_secrets(tenant, sp_id)["BaseAddress"] == directory.url  # not repointed

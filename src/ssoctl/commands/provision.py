@@ -36,11 +36,11 @@ from .hints import command_for
 from .session import graph_session
 
 
-def no_token_hint(sandbox: bool, tenant: str | None) -> str:
-    """How to hand the token over, as a command that acts on the same tenant when pasted."""
-    command = command_for(
-        "azure provision", fd.NAME, name=None, sandbox=sandbox, tenant=tenant, extra=["--token-stdin"]
-    )
+def no_token_hint(sandbox: bool, tenant: str | None, base_url: str | None = None) -> str:
+    """How to hand the token over, as a command that acts on the same tenant (and Federated
+    Directory URL, `--fd-base-url`) when pasted."""
+    extra = ["--token-stdin", *fd.base_url_flag(base_url, sandbox=sandbox)]
+    command = command_for("azure provision", fd.NAME, name=None, sandbox=sandbox, tenant=tenant, extra=extra)
     return (
         f'pipe it in: printf %s "$FD_TOKEN" | {command} '
         "(never as an argument: it would be in your shell history and the process list)"
@@ -136,7 +136,7 @@ def _given_token(opts: ProvisionOptions, deps: Deps) -> Secret | None:
         source, text = opts.token_env, deps.env.get(opts.token_env, "").strip()
     else:
         return None
-    hint = no_token_hint(opts.sandbox, opts.tenant)
+    hint = no_token_hint(opts.sandbox, opts.tenant, opts.fd_base_url)
     if not text:
         raise UsageError(f"{source}: the Federated Directory token is empty or unset", hint=hint)
     if any(c.isspace() for c in text):
@@ -253,7 +253,9 @@ def run_provision(
         if notice:
             ui.notice(notice)
         ref = token_ref(tenant_id)
-        token, from_store = _token(given, store, ref, deps, hint=no_token_hint(opts.sandbox, opts.tenant))
+        token, from_store = _token(
+            given, store, ref, deps, hint=no_token_hint(opts.sandbox, opts.tenant, opts.fd_base_url)
+        )
         fd.check_token(base_url, token)  # a refused token stops here: nothing has changed
         state.preflight()
         store.preflight(ref)
@@ -380,13 +382,14 @@ def _notes(outcome: ProvisionOutcome) -> None:
             "Mappings in the Entra admin center, or Federated Directory refuses the users"
         )
     status_cmd = command_for("azure status", fd.NAME, name=None, sandbox=outcome.sandbox)
+    base_url = fd.base_url_flag(outcome.spec.base_url, sandbox=outcome.sandbox)
     if code != job_kind.RUNNING:
         outcome.notes.append(f"the job is {code or 'not running'}: see `{status_cmd}`")
     outcome.next_steps = [
         f"Check it any time: {status_cmd} (exit 8 when it needs attention)",
         "Rotate the token: create a new directory key in Federated Directory and run "
         + command_for(
-            "azure provision", fd.NAME, name=None, sandbox=outcome.sandbox, extra=["--token-stdin"]
+            "azure provision", fd.NAME, name=None, sandbox=outcome.sandbox, extra=["--token-stdin", *base_url]
         ),
     ]
     if outcome.test_user is None:
@@ -394,7 +397,11 @@ def _notes(outcome: ProvisionOutcome) -> None:
             0,
             "Prove one user arrives now: "
             + command_for(
-                "azure provision", fd.NAME, name=None, sandbox=outcome.sandbox, extra=["--test-user", "UPN"]
+                "azure provision",
+                fd.NAME,
+                name=None,
+                sandbox=outcome.sandbox,
+                extra=["--test-user", "UPN", *base_url],
             ),
         )
 
@@ -423,11 +430,12 @@ def run_sign_in_guide(deps: Deps, *, sandbox: bool, tenant: str | None, cloud: s
             else None
         )
         steps = list(fd.SIGN_IN_STEPS)
+        record = StateFile(deps.home, sleep=deps.sleep).get(session.tenant_id, fd.UNIQUE_NAME)
+        recorded = (record.provisioning or {}).get("baseUrl") if record else None
+        extra = ["--token-stdin", *fd.base_url_flag(recorded, sandbox=session.sandbox)]
         steps[-1] = steps[-1].replace(
             "ssoctl azure provision --portal federated-directory --token-stdin",
-            command_for(
-                "azure provision", fd.NAME, name=None, sandbox=session.sandbox, extra=["--token-stdin"]
-            ),
+            command_for("azure provision", fd.NAME, name=None, sandbox=session.sandbox, extra=extra),
         )
         return SignInOutcome(session.tenant_id, session.sandbox, app, steps)
 

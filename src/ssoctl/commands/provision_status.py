@@ -48,9 +48,9 @@ def read_status(deps: Deps, *, sandbox: bool, tenant: str | None, cloud: str | N
         result = ProvisionStatus(session.tenant_id, session.sandbox)
         record = StateFile(deps.home, sleep=deps.sleep).get(session.tenant_id, fd.UNIQUE_NAME)
         known = record.resources if record else {}
-        provision = command_for(
-            "azure provision", fd.NAME, name=None, sandbox=session.sandbox, extra=["--token-stdin"]
-        )
+        recorded = (record.provisioning or {}).get("baseUrl") if record else None
+        extra = ["--token-stdin", *fd.base_url_flag(recorded, sandbox=session.sandbox)]
+        provision = command_for("azure provision", fd.NAME, name=None, sandbox=session.sandbox, extra=extra)
         found = graph.find_service_principals(fd.ENTERPRISE_APP)
         wanted = (known.get("servicePrincipal") or ("",))[0]
         app = next((a for a in found if a.get("id") == wanted), found[0] if found else None)

@@ -105,6 +105,16 @@ def tenant_url(given: str | None, *, sandbox: bool) -> str:
     return check_base_url(given or default, what="--fd-base-url")
 
 
+def base_url_flag(base_url: str | None, *, sandbox: bool) -> list[str]:
+    """`--fd-base-url URL` for a hint, when the Tenant URL is not the default: a pasted
+    `azure provision` without it would point the job's Tenant URL back at the default."""
+    import shlex
+
+    if not base_url or base_url == tenant_url(None, sandbox=sandbox):
+        return []
+    return ["--fd-base-url", shlex.quote(base_url)]
+
+
 def sync_all(scope: str) -> str:
     """The job's SyncAll secret for `--scope`."""
     try:
