@@ -98,3 +98,15 @@ def test_apply_file_settings_are_remembered_for_status(
     assert run.exit_code == 0, run.stdout + run.stderr
     code, text = status_wiki(cli)
     assert code == 0, text
+
+
+def test_a_permission_resolved_through_graph_is_no_drift(
+    cli: Cli, tenant: Tenant, keyring_backend: MemoryKeyring
+) -> None:
+    register_wiki(cli, "--permission", "Microsoft Graph/Directory.Read.All")  # not known by heart
+    code, text = status_wiki(cli)
+    assert code == 0, text
+    verify = cli("azure", "verify", "--portal", "generic-oidc", "--name", "Wiki", "--sandbox", "-o", "json")
+    settings = [c for c in verify.json()["checks"] if c["check"] == "settings"]
+    assert settings and settings[0]["status"] == "pass", settings
+    assert register_wiki(cli) == 0

@@ -20,6 +20,7 @@ from ssoctl.plan import NO_STORE, Change, SecretStatus, diff
 from ssoctl.portals import find_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import Action
+from ssoctl.resources.permission_names import resolve as resolve_permission_names
 from ssoctl.spec import check_display_name
 from ssoctl.state import StateFile
 
@@ -88,7 +89,8 @@ def read_registration_status(
             result.fixes.append(f"register it again: {register}")
             return result
         result.app_id = app.app_id
-        spec = spec_for(profile, record, app)
+        # permissions by name (a remembered --permission ssoctl does not know by heart), as register does
+        spec = resolve_permission_names(spec_for(profile, record, app), session.graph)
         view = read_around(session.graph, spec, app, record)
         held = record.secret
         creds, why_not = load_held(deps, target)

@@ -34,6 +34,7 @@ from ssoctl.plan import NO_STORE, SecretStatus, diff
 from ssoctl.portals import find_portal
 from ssoctl.resources import application, read_around
 from ssoctl.resources.base import APPLICATION, PASSWORD, Action
+from ssoctl.resources.permission_names import resolve as resolve_permission_names
 from ssoctl.secrets import Reminder, due_reminders
 from ssoctl.spec import check_display_name
 from ssoctl.state import StateFile
@@ -137,7 +138,8 @@ def token_check(deps: Deps, session: GraphSession, target: Target, app: AppState
 
 def plan_checks(target: Target, session: GraphSession, app: AppState, now: datetime) -> list[Check]:
     """Settings drift and consent, from the same plan `register` would make (reads only)."""
-    spec = spec_for(target.portal, target.record, app)
+    # permissions by name (a remembered --permission ssoctl does not know by heart), as register does
+    spec = resolve_permission_names(spec_for(target.portal, target.record, app), session.graph)
     view = read_around(session.graph, spec, app, target.record)
     held = target.record.secret
     status = SecretStatus(held, True, target.record.replaced)
