@@ -171,6 +171,7 @@ def test_provision_token_hints_keep_sandbox(cli: Cli) -> None:
         assert run.exit_code == 2, run.stderr
         unwrapped = " ".join(run.stderr.split()).replace('printf %s "$FD_TOKEN" | ', "")
         (hint,) = printed_commands(unwrapped, "azure provision")
-        assert hint == "ssoctl azure provision --portal federated-directory --token-stdin --sandbox", (
-            run.stderr
-        )
+        assert hint == (
+            "ssoctl azure provision --portal federated-directory --token-stdin "
+            "--fd-base-url https://fd.example.com/v2 --sandbox"
+        ), run.stderr  # the Tenant URL given, or a pasted hint would use the default
