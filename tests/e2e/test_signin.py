@@ -7,7 +7,6 @@ loopback), and the refusals (CI set, no terminal)."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import io
 import json
 import os
@@ -32,6 +31,7 @@ from ssoctl.deps import Deps
 from ssoctl.sandbox import SandboxServer, issue_token, read_request_log, start_sandbox
 from ssoctl.sandbox.federation import mint_assertion
 from tests.sandbox.conftest import Graph
+from tests.support.certificates import self_signed_certificate
 
 APP_ROLES = {
     "Application.ReadWrite.All": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
@@ -248,34 +248,9 @@ def test_client_secret_from_environment(server: SandboxServer, tmp_path: Path) -
     assert secret not in run.stdout + run.err_text
 
 
-def _certificate() -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ssoctl ci")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ) + cert.public_bytes(serialization.Encoding.PEM)
-    return pem, cert.public_bytes(serialization.Encoding.DER)
-
-
 def test_certificate_from_environment(server: SandboxServer, tmp_path: Path) -> None:
     ci = ci_app(server)
-    pem, der = _certificate()
+    pem, der = self_signed_certificate()
     key = {"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.b64encode(der).decode()}
     assert Graph(server).call("PATCH", f"/applications/{ci['id']}", {"keyCredentials": [key]}).status == 204
     path = tmp_path / "ci.pem"

@@ -4,7 +4,6 @@ the user), refresh tokens, certificate and federated client assertions, and Entr
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import ssl
 import urllib.parse
@@ -18,6 +17,7 @@ import pytest
 from ssoctl.sandbox import SandboxServer, start_sandbox
 from ssoctl.sandbox.federation import mint_assertion
 from tests.sandbox.conftest import USER_READ_ALL_ROLE, Graph
+from tests.support.certificates import self_signed_certificate
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
@@ -90,31 +90,6 @@ def test_unknown_public_client_and_wrong_code_are_refused(server: SandboxServer)
         approve(server, "NOSUCHCODE")
 
 
-def _certificate() -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ssoctl ci")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ) + cert.public_bytes(serialization.Encoding.PEM)
-    return pem, cert.public_bytes(serialization.Encoding.DER)
-
-
 def app_with_role(graph: Graph) -> dict[str, Any]:
     """An app whose service principal holds Microsoft Graph's User.Read.All application role."""
     app = graph.create("ci-app")
@@ -128,7 +103,7 @@ def test_certificate_credential_gets_an_app_token(server: SandboxServer, tmp_pat
 
     graph = Graph(server)
     app = app_with_role(graph)
-    pem, der = _certificate()
+    pem, der = self_signed_certificate()
     key = {"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.b64encode(der).decode()}
     assert graph.call("PATCH", f"/applications/{app['id']}", {"keyCredentials": [key]}).status == 204
     path = tmp_path / "ci.pem"
@@ -139,7 +114,7 @@ def test_certificate_credential_gets_an_app_token(server: SandboxServer, tmp_pat
     token = claims(cred.get_token(GRAPH_SCOPE).token)
     assert token["appid"] == app["appId"] and token["roles"] == ["User.Read.All"] and "scp" not in token
     # a certificate the app does not have is refused with Entra's code
-    other, _ = _certificate()
+    other, _ = self_signed_certificate()
     stranger = tmp_path / "other.pem"
     stranger.write_bytes(other)
     from azure.core.exceptions import ClientAuthenticationError
