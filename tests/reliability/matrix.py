@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Run
 from typing import Any
 
 # Every mode at every position; "lag" and "throttle" are whole-run faults (one case per flow).
@@ -97,3 +101,31 @@ class FlowResult:
 
 RESULTS: dict[str, FlowResult] = {}
 BAD_INPUT: list[tuple[str, str, str]] = []  # (what, command line, the error's first line)
+
+
+class MatrixCase(Protocol):
+    """One home (tenant, store, state) that a flow runs in, with and without a planted fault."""
+
+    def run(self, faults: str = "") -> Run: ...
+
+    def check_converged(self) -> None: ...
+
+
+def survive(case: MatrixCase, faults: str, result: FlowResult) -> None:
+    """One case: the flow with `faults` (any exit but ssoctl's own error is the case's check), then
+    without: exit 0 and converged (a failure names what the faulted run said), then a third run
+    with no mutating request. Counted in `result` for docs/reliability.md."""
+    first = case.run(faults)
+    result.cases += 1
+    result.first_exit[first.exit_code] += 1
+    second = case.run()
+    assert second.exit_code == 0, f"{faults}: {second.stderr}"
+    try:
+        case.check_converged()
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{faults}: first run exit {first.exit_code}: {first.stderr.strip()}\n{exc}"
+        ) from exc
+    third = case.run()
+    assert third.exit_code == 0 and third.mutating == [], f"{faults}: not idempotent after recovery"
+    result.survived += 1

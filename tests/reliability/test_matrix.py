@@ -30,6 +30,7 @@ from tests.reliability.matrix import (
     case_env,
     fault_cases,
     shape,
+    survive,
 )
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -100,18 +101,6 @@ def _clean_requests(tmp_path: Path, keyring: MemoryKeyring, flow: Flow) -> list[
     return run.requests
 
 
-def _survive(case: Case, faults: str, result: FlowResult) -> None:
-    first = case.run(faults)
-    result.cases += 1
-    result.first_exit[first.exit_code] += 1
-    second = case.run()
-    assert second.exit_code == 0, f"{faults}: {second.stderr}"
-    case.check_converged()
-    third = case.run()
-    assert third.exit_code == 0 and third.mutating == [], f"{faults}: not idempotent after recovery"
-    result.survived += 1
-
-
 @pytest.mark.parametrize("flow_name", sorted(FLOWS))
 @pytest.mark.parametrize("mode", [*POSITION_MODES, *COMMIT_MODES, *WHOLE_RUN_FAULTS])
 def test_every_fault_at_every_step_is_survived(
@@ -123,8 +112,8 @@ def test_every_fault_at_every_step_is_survived(
     result.clean = sorted(shape(r["method"], r["path"]) for r in clean)
     result.modes.add(mode)
     if mode in WHOLE_RUN_FAULTS:
-        _survive(Case(tmp_path / "whole", memory_keyring, flow), WHOLE_RUN_FAULTS[mode], result)
+        survive(Case(tmp_path / "whole", memory_keyring, flow), WHOLE_RUN_FAULTS[mode], result)
         return
     for position, faults in fault_cases(clean, mode):
         case = Case(tmp_path / f"at-{position}", memory_keyring, flow)
-        _survive(case, faults, result)
+        survive(case, faults, result)

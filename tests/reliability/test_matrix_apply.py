@@ -32,6 +32,7 @@ from tests.reliability.matrix import (
     FlowResult,
     repeats_a_plain_case,
     shape,
+    survive,
 )
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -97,23 +98,6 @@ class ApplyCase:
             assert not records[unique].get("pendingSecrets"), f"{unique}: a pending trace was left"
 
 
-def _survive(case: ApplyCase, faults: str, result: FlowResult) -> None:
-    first = case.run(faults)
-    result.cases += 1
-    result.first_exit[first.exit_code] += 1
-    second = case.run()
-    assert second.exit_code == 0, f"{faults}: {second.stderr}"
-    try:
-        case.check_converged()
-    except AssertionError as exc:
-        raise AssertionError(
-            f"{faults}: first run exit {first.exit_code}: {first.stderr.strip()}\n{exc}"
-        ) from exc
-    third = case.run()
-    assert third.exit_code == 0 and third.mutating == [], f"{faults}: not idempotent after recovery"
-    result.survived += 1
-
-
 @pytest.mark.parametrize("mode", [*POSITION_MODES, *WHOLE_RUN_FAULTS])
 def test_every_fault_at_every_step_of_an_apply_is_survived(
     mode: str, tmp_path: Path, memory_keyring: MemoryKeyring
@@ -129,12 +113,12 @@ def test_every_fault_at_every_step_of_an_apply_is_survived(
     result.clean = sorted(shapes)
     result.modes.add(mode)
     if mode in WHOLE_RUN_FAULTS:
-        _survive(ApplyCase(tmp_path / "whole", memory_keyring), WHOLE_RUN_FAULTS[mode], result)
+        survive(ApplyCase(tmp_path / "whole", memory_keyring), WHOLE_RUN_FAULTS[mode], result)
         return
     for position, request in enumerate(clean.requests, start=1):
         if repeats_a_plain_case(request["method"], mode):
             result.repeats_skipped += 1
             continue
-        _survive(
+        survive(
             ApplyCase(tmp_path / f"at-{position}", memory_keyring), f"fail-at={position},fail={mode}", result
         )

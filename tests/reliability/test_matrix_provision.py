@@ -36,6 +36,7 @@ from tests.reliability.matrix import (
     FlowResult,
     repeats_a_plain_case,
     shape,
+    survive,
 )
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -107,21 +108,9 @@ class ProvisionCase:
 
 
 def _survive(case: ProvisionCase, faults: str, result: FlowResult) -> None:
+    """The shared case (matrix.survive), then the fake Federated Directory is stopped."""
     try:
-        first = case.run(faults)
-        result.cases += 1
-        result.first_exit[first.exit_code] += 1
-        second = case.run()
-        assert second.exit_code == 0, f"{faults}: {second.stderr}"
-        try:
-            case.check_converged()
-        except AssertionError as exc:
-            raise AssertionError(
-                f"{faults}: first run exit {first.exit_code}: {first.stderr.strip()}\n{exc}"
-            ) from exc
-        third = case.run()
-        assert third.exit_code == 0 and third.mutating == [], f"{faults}: not idempotent after recovery"
-        result.survived += 1
+        survive(case, faults, result)
     finally:
         case.close()
 
